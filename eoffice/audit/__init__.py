@@ -1,0 +1,1 @@
+"""Append-only audit trail with a hash chain (tampering is detectable by `eoffice audit verify`)."""

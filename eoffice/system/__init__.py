@@ -1,0 +1,1 @@
+"""Operational state: worker heartbeats and the health report."""

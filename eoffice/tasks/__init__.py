@@ -1,0 +1,1 @@
+"""Tasks (nhiệm vụ): assignment, deadlines, extensions and the working-day calendar."""

@@ -1,0 +1,86 @@
+"""Log in, log out, switch language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from eoffice import clock
+from eoffice.errors import AuthenticationFailed, TooManyAttempts
+from eoffice.org.auth import authenticate
+from eoffice.web.extensions import LOCALES
+from eoffice.web.forms import EmptyForm, LoginForm
+from eoffice.web.session import LoginUser, client_ip, db, settings
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "auth/login.html", form=form
+        ), 400 if request.method == "POST" else 200
+    conf = settings()
+    try:
+        user = authenticate(
+            db(),
+            form.username.data or "",
+            form.password.data or "",
+            ip=client_ip(),
+            max_failures=conf.login_max_failures,
+            lockout=timedelta(minutes=conf.login_lockout_minutes),
+            refuse_demo_passwords=conf.is_production,
+        )
+    except (AuthenticationFailed, TooManyAttempts) as e:
+        db().commit()  # keep the failure count
+        flash(e.render(_), "danger")
+        return render_template("auth/login.html", form=form), e.http_status
+    db().commit()
+    lang = session.get("lang")
+    session.clear()  # a fresh session on login: nothing from before survives (fixation)
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    session["auth_at"] = clock.now().timestamp()
+    login_user(LoginUser(user))
+    return redirect(_safe_next(request.args.get("next")))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a local path, never another site."""
+    if (
+        target
+        and not urlsplit(target).netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
+        return target
+    return url_for("home.index")
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("Đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str) -> Response:
+    form = EmptyForm()
+    if form.validate_on_submit() and code in LOCALES:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,50 @@
+"""Alembic environment: our one metadata; URL from eoffice settings unless a connection is given."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from eoffice.db import make_engine
+from eoffice.models import metadata
+
+config = context.config
+
+
+def _render_item(type_, obj, autogen_context):
+    # Render our UTCDateTime as the plain DateTime it stores, so migrations don't import eoffice.
+    if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _configure(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,  # SQLite needs batch mode to alter tables
+        render_item=_render_item,
+        compare_type=True,
+    )
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        from eoffice.settings import load_settings
+
+        url = load_settings().effective_database_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        _configure(conn)
+        with context.begin_transaction():
+            context.run_migrations()
+        conn.commit()
+
+
+run_migrations()

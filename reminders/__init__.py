@@ -1,0 +1,1 @@
+"""Nhắc việc: what is due, notifications sent exactly once, lateness reports."""

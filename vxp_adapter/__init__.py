@@ -1,0 +1,1 @@
+"""edXML messages and the VXP HTTP API (national document exchange axis)."""
