@@ -6,14 +6,14 @@ Messages are Vietnamese templates (the i18n msgids); ``params`` fill them in aft
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 
 class EofficeError(Exception):
     """Base of every error a service raises on purpose."""
 
-    code: ClassVar[str] = "error"
-    http_status: ClassVar[int] = 400
+    code: str = "error"
+    http_status: int = 400
 
     def __init__(
         self,

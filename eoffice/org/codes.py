@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-STRICT_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+STRICT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")
 # What real traffic carries besides the strict form (vxp.saas.03, 01.02.G22, 001.00.20.TT2).
 LOOSE_CODE = re.compile(r"^[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*$")
 SHORT_NAME = re.compile(r"^[A-ZĐ0-9]{1,20}$")
