@@ -120,3 +120,15 @@ def try_lock(session: Session, key: int) -> bool:
             session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar()
         )
     return True
+
+
+def insert_or_ignore(session: Session, model: type[Base], **values: Any) -> None:
+    """INSERT a row unless its key exists (``ON CONFLICT DO NOTHING`` on both engines).
+
+    For rows that concurrent transactions may create at the same time (series, blobs).
+    """
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())

@@ -17,10 +17,20 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
+# Search structures are engine-specific and built by hand in the migrations (FTS5 on SQLite,
+# a trigram index on PostgreSQL); autogenerate must not try to drop them.
+_HAND_MADE = ("documents_fts", "ix_documents_search_trgm")
+
+
+def _include_object(obj, name, type_, reflected, compare_to):
+    return not (reflected and compare_to is None and name and name.startswith(_HAND_MADE))
+
+
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=_include_object,
         render_as_batch=True,  # SQLite needs batch mode to alter tables
         render_item=_render_item,
         compare_type=True,

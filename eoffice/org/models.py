@@ -87,6 +87,9 @@ class Agency(Base):
     level: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     exchanges_via_vxp: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_local: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    """Hosted on this instance (documents are delivered internally); False for directory entries
+    of other systems, reached through VXP."""
     address: Mapped[str] = mapped_column(String(250), default="")
     email: Mapped[str] = mapped_column(String(100), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
