@@ -11,6 +11,7 @@ from flask_login import UserMixin, current_user, logout_user
 from sqlalchemy.orm import Session
 
 from eoffice import clock
+from eoffice.documents.blobs import BlobStore, FilePolicy
 from eoffice.org.actor import Actor
 from eoffice.org.models import User
 from eoffice.settings import Settings
@@ -19,6 +20,16 @@ from eoffice.web.extensions import login_manager
 
 def settings() -> Settings:
     return current_app.extensions["eoffice"]["settings"]
+
+
+def file_policy() -> FilePolicy:
+    """Return where uploads go and how large they may be, from the settings."""
+    conf = settings()
+    return FilePolicy(
+        store=BlobStore(conf.effective_blob_dir),
+        max_main_bytes=conf.max_upload_mb * 1024 * 1024,
+        max_attachment_bytes=conf.max_attachment_mb * 1024 * 1024,
+    )
 
 
 def db() -> Session:
