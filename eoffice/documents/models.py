@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -128,6 +129,11 @@ class Document(Base):
     instruction: Mapped[str] = mapped_column(Text, default="")
     """Bút phê: the leader's instruction on an incoming document."""
     main_file_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    verify_code: Mapped[str | None] = mapped_column(String(32), index=True, unique=True)
+    """Random code in the QR of an issued document: /verify/<code> shows its metadata and hash."""
+    signature_status: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    """green | amber | red from validating the main PDF's signatures; empty when not validated."""
+    signature_report: Mapped[dict[str, Any] | None]
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Folded (no diacritics, đ→d) subject, số/ký hiệu, agency, notes and PDF text, for search."""
     cancelled_at: Mapped[datetime | None]

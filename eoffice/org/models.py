@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.clock import now
@@ -203,6 +212,38 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class CredentialKind(enum.StrEnum):
+    PKCS12 = "pkcs12"  # a passphrase-protected file kept here; unlocked per signature
+    PKCS11 = "pkcs11"  # a token or HSM reached through a PKCS#11 module
+    EXTERNAL = "external"  # a USB token on the user's computer (interrupted signing)
+
+
+class SigningCredential(Base):
+    """A person's signing key and handwritten-signature image, or an agency's seal key and image.
+
+    A PKCS#12 file is stored as it came: encrypted with its passphrase, which is never stored.
+    """
+
+    __tablename__ = "signing_credentials"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (agency_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pkcs11_token_label: Mapped[str] = mapped_column(String(100), default="")
+    pkcs11_key_label: Mapped[str] = mapped_column(String(100), default="")
+    image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Blue handwritten signature (person) or red seal at actual size (agency), transparent PNG."""
+    certificate_subject: Mapped[str] = mapped_column(String(300), default="")
+    certificate_not_after: Mapped[datetime | None]
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
 
 
 Index("ix_delegations_active", Delegation.delegate_id, Delegation.ends_at)
