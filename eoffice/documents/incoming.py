@@ -29,11 +29,13 @@ from eoffice.documents.models import (
     SeriesKind,
 )
 from eoffice.documents.series import allocate_number, get_series, series_code
+from eoffice.documents.signatures import SignatureConfig, record_validation
 from eoffice.documents.workflow import Action, Status, next_status
 from eoffice.errors import Conflict, InvalidInput, PermissionDenied
 from eoffice.exchange.services import report_to_sender
 from eoffice.org.actor import Actor
 from eoffice.org.models import Role, Unit, User
+from eoffice.tasks.services_documents import link_document_task
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,12 @@ def register_incoming(
     *,
     arrival_date: date | None = None,
     allow_duplicate: bool = False,
+    signature_config: SignatureConfig | None = None,
 ) -> Registration:
     """Register a received document in the incoming register and give it its số đến.
+
+    With ``signature_config``, a signed PDF is validated and the report kept with the document
+    ("modified after signing" and the like are flagged for the clerk, never refused).
 
     :raises PermissionDenied: unless the actor is a clerk. :raises InvalidInput: bad fields or
         file. :raises Conflict: a likely duplicate, unless ``allow_duplicate``.
@@ -103,6 +109,8 @@ def register_incoming(
     document.page_amount = meta.page_amount or page_count
     session.add(document)
     pdf_text = attach_main_pdf(session, document, upload, policy) if upload is not None else ""
+    if upload is not None and signature_config is not None:
+        record_validation(document, upload.data, signature_config)
     _give_arrival_number(session, document, arrival)
     document.search_text = build_search_text(document, pdf_text)
     session.flush()
@@ -226,6 +234,15 @@ def assign_document(
         },
     )
     report_to_sender(session, document, RecipientStatus.ASSIGNED)
+    link_document_task(
+        session,
+        actor,
+        document,
+        lead=(plan.lead.unit_id, plan.lead.user_id),
+        cooperators=[(t.unit_id, t.user_id) for t in plan.cooperate],
+        deadline=plan.deadline,
+        instruction=plan.instruction,
+    )
 
 
 def _check_plan(session: Session, document: Document, plan: AssignmentPlan) -> None:

@@ -16,7 +16,7 @@ from eoffice.documents.access import visible_filter
 from eoffice.documents.models import Assignment, AssignmentRole, Direction, Document
 from eoffice.documents.text import search_terms
 from eoffice.documents.workflow import Status
-from eoffice.errors import InvalidInput
+from eoffice.errors import InvalidInput, NotFound
 from eoffice.org.actor import Actor
 from eoffice.org.models import Role
 
@@ -249,3 +249,15 @@ def _decode_cursor(cursor: str) -> int:
         return value
     except (ValueError, KeyError, TypeError) as e:
         raise InvalidInput("Con trỏ trang không hợp lệ", fields={"cursor": "Không hợp lệ"}) from e
+
+
+def get_issued_by_verify_code(session: Session, code: str) -> Document:
+    """Return the issued, non-secret document a printed QR code points to.
+
+    :raises NotFound: for an unknown code, a document not issued yet, or a secret one.
+    """
+    stmt = select(Document).where(Document.verify_code == code[:32])
+    document = session.execute(stmt).scalar_one_or_none()
+    if document is None or document.issued_at is None or document.secrecy != "thuong":
+        raise NotFound("Không tìm thấy văn bản có mã xác minh này")
+    return document

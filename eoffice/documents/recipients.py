@@ -66,6 +66,7 @@ def issue_document(session: Session, actor: Actor, document: Document) -> list[R
     require_role(actor, Role.CLERK)
     document.status = next_status(document.status, Action.ISSUE).value
     document.issued_at = clock.now()
+    document.edxml_document_id = edxml_document_id(document)  # how statuses find it again
     for recipient in document.recipients:
         if recipient.channel == "internal":
             _deliver_internally(session, document, recipient)
@@ -117,6 +118,9 @@ def _deliver_internally(session: Session, sent: Document, recipient: Recipient) 
         edxml_document_id=edxml_document_id(sent),
         main_file_sha256=sent.main_file_sha256,
         search_text=sent.search_text,
+        # Same bytes and same trust store as the validation done at issue: its report holds here.
+        signature_status=sent.signature_status,
+        signature_report=sent.signature_report,
         arrival_at=clock.now(),
     )
     # The same bytes, not a copy: the store is content-addressed.

@@ -23,6 +23,7 @@ from eoffice.org.services import (
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "config" / "demo"
 DEMO_FILES = ("khanh-hoa.yaml", "second-province.yaml")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -42,7 +43,8 @@ def read_demo(directory: Path = DEMO_DIR) -> tuple[str, list[dict[str, Any]]]:
     password = ""
     agencies: list[dict[str, Any]] = []
     for name in DEMO_FILES:
-        data = yaml.safe_load((directory / name).read_text(encoding="utf-8"))
+        text = (directory / name).read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when present)
         password = password or data.get("demo_password", "")
         agencies.extend(data["agencies"])
     if not password:

@@ -1,0 +1,220 @@
+"""The registry's signing steps with real keys (demo PKI), checked by independent verifiers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from eoffice.documents.access import get_visible_document
+from eoffice.documents.blobs import Upload
+from eoffice.documents.demo import seal_image, signature_image
+from eoffice.documents.drafting import DraftForm, build_draft_pdf
+from eoffice.documents.files import read_file
+from eoffice.documents.metadata import DocumentMetadata
+from eoffice.documents.outgoing import (
+    DraftInput,
+    approve_draft,
+    create_draft,
+    review_draft,
+    submit_draft,
+)
+from eoffice.documents.queries import get_issued_by_verify_code
+from eoffice.documents.signatures import (
+    SignatureConfig,
+    SigningFailed,
+    issue_with_seal,
+    sign_as_leader,
+)
+from eoffice.errors import InvalidTransition, NotFound
+from eoffice.org.actor import Actor
+from eoffice.org.credentials import install_pkcs12
+from signing.pki import build_demo_pki, issue_identity, write_crls
+from signing.services import start_local_services
+
+PASSPHRASE = "Mat-khau-ky-so-2026"
+
+
+@pytest.fixture(scope="session")
+def demo_pki(tmp_path_factory):
+    """A demo PKI whose OCSP/CRL service runs on loopback, so revocation can be checked."""
+    directory = tmp_path_factory.mktemp("pki")
+    services = start_local_services(directory / "pki", PASSPHRASE, serve=False)
+    pki = build_demo_pki(
+        directory / "pki",
+        leaders=[],
+        agencies=[],
+        passphrase=PASSPHRASE,
+        key_algorithm="ec-p256",
+        base_url=services.base_url,
+    )
+    pki = issue_identity(
+        pki,
+        "Lãnh đạo Thử",
+        kind="leader",
+        passphrase=PASSPHRASE,
+        file_stem="leader",
+        key_algorithm="ec-p256",
+    )
+    pki = issue_identity(
+        pki,
+        "Cơ quan Thử",
+        kind="seal",
+        passphrase=PASSPHRASE,
+        file_stem="agency",
+        key_algorithm="ec-p256",
+    )
+    write_crls(pki, PASSPHRASE)
+    trust = directory / "trust"
+    trust.mkdir()
+    shutil.copyfile(pki.root_cert_path, trust / "root.pem")
+    services.serve_in_thread()
+    yield pki, trust
+    services.stop()
+
+
+@pytest.fixture
+def signed_setup(factory, db_session, policy, demo_pki):
+    pki, trust = demo_pki
+    sender, receiver = factory.org(), factory.org()
+    install_pkcs12(
+        db_session,
+        Actor.system(),
+        user=sender.leader,
+        passphrase=PASSPHRASE,
+        pkcs12_data=pki.path("leaders/leader.p12").read_bytes(),
+        image_png=signature_image(sender.leader.full_name),
+    )
+    install_pkcs12(
+        db_session,
+        Actor.system(),
+        agency=sender.agency,
+        passphrase=PASSPHRASE,
+        pkcs12_data=pki.path("seals/agency.p12").read_bytes(),
+        image_png=seal_image(sender.agency.name),
+    )
+    config = SignatureConfig(base_url="https://vanban.example.vn", trust_dir=trust)
+    form = DraftForm(
+        sender.agency.name,
+        "",
+        None,
+        "Thử nghiệm ký số",
+        "Nội dung văn bản.",
+        (receiver.agency.name,),
+        "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
+        sender.leader.full_name,
+    )
+    data = DraftInput(
+        meta=DocumentMetadata(type_code="CV", subject="Thử nghiệm ký số"),
+        signer_id=sender.leader.id,
+        recipient_codes=(receiver.agency.code,),
+    )
+    doc = create_draft(
+        db_session,
+        Actor(user=sender.specialist),
+        data,
+        Upload("d.pdf", "application/pdf", build_draft_pdf(form)),
+        policy,
+    )
+    submit_draft(db_session, Actor(user=sender.specialist), doc)
+    review_draft(db_session, Actor(user=sender.unit_head), doc)
+    approve_draft(db_session, Actor(user=sender.leader), doc)
+    return sender, receiver, doc, config, pki
+
+
+def test_wrong_passphrase_is_a_clear_error_and_changes_nothing(signed_setup, db_session, policy):
+    sender, _receiver, doc, config, _pki = signed_setup
+    with pytest.raises(SigningFailed) as info:
+        sign_as_leader(db_session, Actor(user=sender.leader), doc, "sai-mat-khau", policy, config)
+    assert "passphrase" in info.value.fields
+    assert doc.status == "approved" and len(doc.files) == 1
+
+
+def test_issue_requires_the_leader_signature_first(signed_setup, db_session, policy):
+    sender, _receiver, doc, config, _pki = signed_setup
+    with pytest.raises(InvalidTransition):
+        issue_with_seal(db_session, Actor(user=sender.clerk), doc, PASSPHRASE, policy, config)
+    assert doc.number is None  # no number was taken
+
+
+def test_whole_flow_valid_for_pdfsig_qpdf_and_the_receiver(
+    signed_setup, db_session, policy, tmp_path
+):
+    sender, receiver, doc, config, pki = signed_setup
+    sign_as_leader(db_session, Actor(user=sender.leader), doc, PASSPHRASE, policy, config)
+    (recipient,) = issue_with_seal(
+        db_session, Actor(user=sender.clerk), doc, PASSPHRASE, policy, config
+    )
+    assert doc.status == "issued" and doc.signature_status == "green", doc.signature_report
+    _, issued = read_file(policy, doc)
+    report = doc.signature_report
+    leader_sig = report["signatures"][0]
+    assert leader_sig["intact"] and leader_sig["modification_level"] == "form_filling"
+    assert len([s for s in report["signatures"] if s["kind"] == "signature"]) == 2
+    # Independent verifiers: qpdf's structure check and poppler's pdfsig with the root trusted.
+    path = tmp_path / "issued.pdf"
+    path.write_bytes(issued)
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-d",
+            f"sql:{nss}",
+            "-n",
+            "demo-root",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(pki.root_cert_path),
+        ],
+        check=True,
+    )
+    out = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True
+    )
+    assert out.stdout.count("Signature Validation: Signature is Valid.") == 2, out.stdout
+    # The receiver's pending entry carries the metadata, the issued file and the validation.
+    arrived = get_visible_document(
+        db_session, Actor(user=receiver.clerk), recipient.incoming_document_id
+    )
+    assert arrived.code == doc.code and arrived.main_file_sha256 == doc.main_file_sha256
+    assert arrived.signature_status == "green"
+    # The QR code's page shows the issued document.
+    assert get_issued_by_verify_code(db_session, doc.verify_code).id == doc.id
+    with pytest.raises(NotFound):
+        get_issued_by_verify_code(db_session, "khong-co-ma-nay")
+
+
+def test_verify_page_is_public_and_shows_hash(signed_setup, db_session, policy, client):
+    sender, _receiver, doc, config, _pki = signed_setup
+    sign_as_leader(db_session, Actor(user=sender.leader), doc, PASSPHRASE, policy, config)
+    issue_with_seal(db_session, Actor(user=sender.clerk), doc, PASSPHRASE, policy, config)
+    db_session.commit()
+    page = client.get(f"/verify/{doc.verify_code}")
+    assert page.status_code == 200
+    assert doc.code in page.text and doc.main_file_sha256 in page.text and "Hợp lệ" in page.text
+    assert client.get("/verify/khong-co").status_code == 404
+
+
+def test_unsigned_or_tampered_upload_is_flagged_not_refused(factory, db_session, policy, demo_pki):
+    from eoffice.documents.incoming import register_incoming
+    from tests.documents.conftest import incoming_meta, make_pdf
+
+    _pki, trust = demo_pki
+    org = factory.org()
+    config = SignatureConfig(base_url="https://x.example", trust_dir=trust)
+    doc = register_incoming(
+        db_session,
+        Actor(user=org.clerk),
+        incoming_meta(),
+        Upload("a.pdf", "application/pdf", make_pdf()),
+        policy,
+        signature_config=config,
+    ).document
+    assert doc.signature_status == "red" and doc.number == 1
+    assert any("chữ ký" in r for r in doc.signature_report["reasons"])
