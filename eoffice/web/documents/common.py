@@ -1,0 +1,44 @@
+"""Small helpers the registry views share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash
+from flask_babel import gettext as _
+
+from eoffice.errors import EofficeError, InvalidInput, NotFound
+from eoffice.org.models import User
+from eoffice.org.services import get_user_or_raise
+from eoffice.web.session import db
+
+PAGE_SIZE = 50
+
+
+def show_field_errors(form: Any, error: EofficeError) -> None:
+    """Put a service's per-field messages next to the form's fields; flash the whole message."""
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, _(message)]
+    flash(error.render(_), "danger")
+
+
+def to_int(value: object) -> int | None:
+    """Return ``value`` as a positive int, or None (blank or unreadable form values)."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else None
+
+
+def pick_user(value: object, field: str, message: str) -> User:
+    """Return the user a form's select names.
+
+    :raises InvalidInput: nothing chosen or an unknown person, with ``message`` on ``field``.
+    """
+    user_id = to_int(value)
+    try:
+        if user_id is not None:
+            return get_user_or_raise(db(), user_id)
+    except NotFound:
+        pass
+    raise InvalidInput(message, fields={field: message})
