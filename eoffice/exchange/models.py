@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eoffice.clock import now
@@ -46,3 +46,24 @@ class OutboxMessage(Base):
 
 
 Index("ix_outbox_due", OutboxMessage.state, OutboxMessage.next_attempt_at)
+
+
+class InboxState(enum.StrEnum):
+    PROCESSED = "processed"
+    QUARANTINED = "quarantined"  # unreadable or unusable: kept with its raw bytes for admins
+
+
+class InboxMessage(Base):
+    """A message received from the axis, remembered by its axis id so it is handled once."""
+
+    __tablename__ = "inbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    axis_doc_id: Mapped[str] = mapped_column(String(100), unique=True)
+    message_type: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The message as received, kept only when quarantined."""
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(default=now)

@@ -36,8 +36,8 @@ def report_to_sender(
                 Recipient.incoming_document_id == incoming.id,
             )
         ).scalar_one_or_none()
-        if row is not None and _is_forward(row.status, status):
-            row.status, row.status_at, row.reason = status.value, clock.now(), reason[:500]
+        if row is not None:
+            advance_recipient(row, status, reason)
     elif incoming.source == "vxp" and status in STATUS_CODES:
         queue_message(
             session,
@@ -48,6 +48,14 @@ def report_to_sender(
             f"status:{incoming.id}:{STATUS_CODES[status]}",
         )
     session.flush()
+
+
+def advance_recipient(row: Recipient, status: RecipientStatus, reason: str = "") -> bool:
+    """Move a recipient's status forward (never back); return whether it changed."""
+    if not _is_forward(row.status, status):
+        return False
+    row.status, row.status_at, row.reason = status.value, clock.now(), reason[:500]
+    return True
 
 
 def _is_forward(current: str, new: RecipientStatus) -> bool:

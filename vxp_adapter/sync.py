@@ -1,0 +1,313 @@
+"""Worker jobs between eoffice and the axis: outbox → sendEdoc, received edocs → the registry,
+received statuses → the sender's per-recipient view, the agency directory.
+
+Exactly-once effect on top of at-least-once delivery: a received message is remembered by its
+axis id (inbox) and an arrival by its edXML DocumentId per agency; what we send is built byte for
+byte the same on every retry (ids and times come from the database), so the axis recognises a
+re-sent message as the same one. Transport acks (done/fail) are sent only after our commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from eoffice import clock
+from eoffice.db import transaction
+from eoffice.documents.blobs import FilePolicy
+from eoffice.documents.models import Direction, Document, Recipient, RecipientStatus
+from eoffice.exchange.models import InboxMessage, InboxState, OutboxKind, OutboxMessage, OutboxState
+from eoffice.exchange.services import advance_recipient
+from vxp_adapter.arrivals import register_arrival
+from vxp_adapter.client import Transport
+from vxp_adapter.codes import MessageType, TransportAck
+from vxp_adapter.edxml_build import build_edoc, build_status
+from vxp_adapter.edxml_parse import parse_edoc, parse_status
+from vxp_adapter.errors import InvalidMessage, RemoteError, TransportError
+from vxp_adapter.outgoing import edoc_for, status_for
+
+log = logging.getLogger(__name__)
+
+STATUS_EFFECTS = {
+    "01": RecipientStatus.ARRIVED,
+    "02": RecipientStatus.REJECTED,
+    "03": RecipientStatus.ACCEPTED,
+    "04": RecipientStatus.ASSIGNED,
+    "05": RecipientStatus.PROCESSING,
+    "06": RecipientStatus.COMPLETED,
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Finite retries with exponential backoff, then a dead letter an admin can re-queue."""
+
+    max_attempts: int = 8
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=2)
+
+    def delay(self, attempts: int) -> timedelta:
+        return min(self.base_delay * (2 ** max(0, attempts - 1)), self.max_delay)
+
+
+def send_pending(
+    factory: sessionmaker[Session],
+    transport: Transport,
+    policy: FilePolicy,
+    retry: RetryPolicy = RetryPolicy(),
+    batch: int = 20,
+) -> int:
+    """Send due outbox rows; return how many were sent. Several workers may run this at once:
+    rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL."""
+    sent = 0
+    with transaction(factory) as session:
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.state == OutboxState.PENDING.value,
+                OutboxMessage.next_attempt_at <= clock.now(),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        for message in session.execute(stmt).scalars():
+            sent += _send_one(session, message, transport, policy, retry)
+    return sent
+
+
+def _send_one(
+    session: Session,
+    message: OutboxMessage,
+    transport: Transport,
+    policy: FilePolicy,
+    retry: RetryPolicy,
+) -> int:
+    document = session.get(Document, message.document_id)
+    assert document is not None
+    try:
+        if message.kind == OutboxKind.EDOC.value:
+            data, from_code, kind = (
+                build_edoc(edoc_for(session, message, document, policy)),
+                document.agency.code,
+                MessageType.EDOC,
+            )
+        else:
+            data, from_code, kind = (
+                build_status(status_for(message, document)),
+                document.agency.code,
+                MessageType.STATUS,
+            )
+        remote_id = transport.send_edoc(data, from_code=from_code, message_type=kind)
+    except InvalidMessage as e:  # it will never build: no point retrying
+        _give_up(message, f"{e.code}: {e}")
+        return 0
+    except (TransportError, RemoteError) as e:
+        _retry_later(message, str(e), retry)
+        return 0
+    message.state, message.sent_at, message.remote_id = (
+        OutboxState.SENT.value,
+        clock.now(),
+        remote_id[:100],
+    )
+    message.attempts += 1
+    if message.recipient_id is not None:
+        recipient = session.get(Recipient, message.recipient_id)
+        if recipient is not None:
+            advance_recipient(recipient, RecipientStatus.SENT)
+    return 1
+
+
+def _retry_later(message: OutboxMessage, error: str, retry: RetryPolicy) -> None:
+    message.attempts += 1
+    message.last_error = error[:2000]
+    if message.attempts >= retry.max_attempts:
+        _give_up(message, error)
+    else:
+        message.next_attempt_at = clock.now() + retry.delay(message.attempts)
+    log.warning("outbox %s not sent (attempt %s): %s", message.id, message.attempts, error)
+
+
+def _give_up(message: OutboxMessage, error: str) -> None:
+    message.state, message.last_error = OutboxState.DEAD.value, error[:2000]
+
+
+def requeue(session: Session, message_id: int) -> OutboxMessage:
+    """Put a dead letter back in the queue (an admin's "gửi lại")."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        from eoffice.errors import NotFound
+
+        raise NotFound("Không tìm thấy thư chờ gửi")
+    message.state, message.attempts, message.next_attempt_at = (
+        OutboxState.PENDING.value,
+        0,
+        clock.now(),
+    )
+    return message
+
+
+def receive_edocs(
+    factory: sessionmaker[Session],
+    transport: Transport,
+    policy: FilePolicy,
+    validate: Callable[[Document, bytes], object] | None = None,
+) -> int:
+    """Fetch waiting edocs, register each as "chờ tiếp nhận" at its recipients, ack done/fail."""
+    return _receive(
+        factory,
+        transport,
+        MessageType.EDOC,
+        lambda session, item_id, raw: _handle_edoc(session, item_id, raw, policy, validate),
+    )
+
+
+def receive_statuses(factory: sessionmaker[Session], transport: Transport) -> int:
+    """Fetch waiting status messages and apply them to our outgoing documents' recipients."""
+    return _receive(factory, transport, MessageType.STATUS, _handle_status)
+
+
+def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
+    handled = 0
+    for item in transport.get_received_edoc_list(kind):
+        with transaction(factory) as session:
+            seen = session.execute(
+                select(InboxMessage.state).where(InboxMessage.axis_doc_id == item.doc_id)
+            ).scalar_one_or_none()
+        if seen is None:
+            raw = transport.get_edoc(item.doc_id)  # outside any transaction: no lock held meanwhile
+            with transaction(factory) as session:
+                seen = handle(session, item.doc_id, raw)
+                handled += 1
+        ack = TransportAck.DONE if seen == InboxState.PROCESSED.value else TransportAck.FAIL
+        transport.update_status(item.doc_id, ack)  # after our commit: a lost ack only re-lists it
+    return handled
+
+
+def _remember(
+    session: Session,
+    axis_id: str,
+    kind: MessageType,
+    state: InboxState,
+    reason: str = "",
+    raw: bytes | None = None,
+    document_id: int | None = None,
+) -> str:
+    session.add(
+        InboxMessage(
+            axis_doc_id=axis_id[:100],
+            message_type=kind.value,
+            state=state.value,
+            reason=reason,
+            raw=raw if state is InboxState.QUARANTINED else None,
+            document_id=document_id,
+        )
+    )
+    session.flush()
+    return state.value
+
+
+def _handle_edoc(session: Session, axis_id: str, raw: bytes, policy: FilePolicy, validate) -> str:
+    try:
+        edoc = parse_edoc(raw)
+        documents = register_arrival(session, edoc, policy, validate)
+    except InvalidMessage as e:
+        log.warning("quarantined edoc %s: %s", axis_id, e)
+        return _remember(
+            session, axis_id, MessageType.EDOC, InboxState.QUARANTINED, f"{e.code}: {e}", raw
+        )
+    return _remember(
+        session,
+        axis_id,
+        MessageType.EDOC,
+        InboxState.PROCESSED,
+        document_id=documents[0].id if documents else None,
+    )
+
+
+def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
+    try:
+        status = parse_status(raw)
+    except InvalidMessage as e:
+        return _remember(
+            session, axis_id, MessageType.STATUS, InboxState.QUARANTINED, f"{e.code}: {e}", raw
+        )
+    target = (
+        session.execute(
+            select(Document).where(
+                Document.direction == Direction.OUTGOING.value,
+                Document.edxml_document_id == status.response_for.document_id[:200],
+                Document.issued_at.is_not(None),
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if target is None or target.agency.code != status.response_for.organ_id:
+        return _remember(
+            session,
+            axis_id,
+            MessageType.STATUS,
+            InboxState.QUARANTINED,
+            "unknown_document: không tìm thấy văn bản đi được phản hồi",
+            raw,
+        )
+    row = next((r for r in target.recipients if r.organ_id == status.sender.organ_id), None)
+    effect = STATUS_EFFECTS.get(status.status_code)
+    if row is not None and effect is not None:
+        advance_recipient(row, effect, status.description)
+    elif row is not None:  # unknown codes are kept as they came, as text
+        row.reason = f"Trạng thái {status.status_code}: {status.description}"[:500]
+    from eoffice.audit.services import record_event
+    from eoffice.org.actor import Actor
+
+    record_event(
+        session,
+        Actor.system(),
+        "document.remote_status",
+        "document",
+        target.id,
+        agency_id=target.agency_id,
+        details={
+            "from": status.sender.organ_id,
+            "code": status.status_code,
+            "description": status.description,
+        },
+    )
+    return _remember(
+        session, axis_id, MessageType.STATUS, InboxState.PROCESSED, document_id=target.id
+    )
+
+
+def refresh_directory(factory: sessionmaker[Session], transport: Transport) -> int:
+    """Add or rename the axis' agencies (as external agencies); return how many changed."""
+    from eoffice.org.models import Agency
+
+    changed = 0
+    agencies = transport.get_agencies_list()
+    with transaction(factory) as session:
+        known = {a.code: a for a in session.execute(select(Agency)).scalars()}
+        for entry in agencies:
+            current = known.get(entry.code)
+            if current is None:
+                session.add(
+                    Agency(
+                        code=entry.code[:35],
+                        name=entry.name[:200] or entry.code,
+                        short_name="",
+                        level="tinh",
+                        exchanges_via_vxp=True,
+                        is_local=False,
+                        email=entry.mail[:100],
+                    )
+                )
+                changed += 1
+            elif not current.is_local and current.name != entry.name[:200] and entry.name:
+                current.name = entry.name[:200]
+                changed += 1
+    return changed
