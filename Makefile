@@ -19,10 +19,13 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d eoffice/web/translations 2>&1 | tail -n 1
 
-# Serve the demo on http://127.0.0.1:5000 with the embedded SQLite database.
+# Serve the demo on http://127.0.0.1:5000 with the embedded SQLite database, and the local VXP
+# axis on http://127.0.0.1:8085 beside it (stopped when the web server stops).
 run: install
 	$(BIN)/eoffice init-db
 	$(BIN)/eoffice load-demo
+	$(BIN)/eoffice vxp-hub --host 127.0.0.1 --port 8085 & hub=$$!; \
+	trap 'kill $$hub 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/eoffice run --host 127.0.0.1 --port 5000
 
 lint: install

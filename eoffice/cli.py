@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,14 +14,20 @@ from eoffice.db import make_engine, make_session_factory, transaction
 from eoffice.errors import EofficeError
 from eoffice.org.actor import Actor
 from eoffice.settings import Settings, SettingsError, load_settings
+from eoffice.wiring import file_policy, signature_config
 
 ROLE_CHOICES = ("admin", "clerk", "leader", "unit_head", "specialist")
 
 
-class AppContext:
-    """Loads settings and the database lazily, so `--help` works without a valid configuration."""
+class AppContext(dict):
+    """Loads settings and the database lazily, so `--help` works without a valid configuration.
+
+    A dict, because the click commands of signing/ and vxp_adapter/ (which may not import
+    eoffice) read their application defaults from ``ctx.obj`` as a mapping.
+    """
 
     def __init__(self) -> None:
+        super().__init__()
         self._settings: Settings | None = None
         self._factory: sessionmaker[Session] | None = None
 
@@ -40,19 +47,19 @@ class AppContext:
             self._factory = make_session_factory(make_engine(self.settings.effective_database_url))
         return self._factory
 
-    # What the click commands of signing/ and vxp_adapter/ read from ctx.obj.
-    def __getitem__(self, key: str) -> Any:
-        return {
+    def get(self, key: str, default: Any = None) -> Any:
+        getters = {
             "instance_dir": lambda: self.settings.instance_dir,
             "vxp_hub_database_url": lambda: self.settings.effective_hub_database_url,
             "settings": lambda: self.settings,
-        }[key]()
+        }
+        return getters[key]() if key in getters else default
 
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, KeyError)
+        if value is KeyError:
+            raise KeyError(key)
+        return value
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
@@ -63,8 +70,9 @@ pass_app = click.make_pass_decorator(AppContext, ensure=True)
 def main(ctx: click.Context) -> None:
     """eoffice — Hệ thống quản lý văn bản và điều hành."""
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("eoffice").setLevel(logging.INFO)
     ctx.obj = AppContext()
 
 
@@ -98,9 +106,47 @@ def load_demo_command(app: AppContext) -> None:
         click.echo(f"Đã nạp dữ liệu demo: {result.agencies} cơ quan, {result.users} người dùng.")
     else:
         click.echo("Dữ liệu demo đã có sẵn.")
+    _demo_calendar(app)
+    _demo_signing_and_document(app, result.password)
     click.echo(f"Tài khoản demo (mật khẩu chung: {result.password}):")
     for username, full_name, roles, agency in result.logins:
         click.echo(f"  {username:<28} {full_name:<24} {agency:<6} {roles}")
+
+
+def _demo_calendar(app: AppContext) -> None:
+    """Load the shipped yearly calendars unless the table already has entries."""
+    from eoffice.tasks.calendar import load_override_dir
+    from eoffice.tasks.services_calendar import import_calendar
+
+    calendar_dir = Path(__file__).resolve().parent.parent / "config" / "calendar"
+    with transaction(app.factory) as session:
+        count = import_calendar(
+            session, Actor.system(), load_override_dir(calendar_dir), replace=True
+        )
+    click.echo(f"Lịch làm việc: {count} ngày đặc biệt (Tết, hoán đổi, nghỉ bù).")
+
+
+def _demo_signing_and_document(app: AppContext, password: str) -> None:
+    """Install demo keys, then take one document of the first agency through the whole flow."""
+    from eoffice.documents.demo import has_issued_document, init_demo_signing, issue_demo_document
+    from eoffice.org.demo import read_demo
+    from eoffice.org.services import get_agency_by_code_or_raise
+
+    settings = app.settings
+    with transaction(app.factory) as session:
+        init_demo_signing(
+            session, _pki_dir(app), settings.effective_trust_dir, password, out_dir=_pki_dir(app)
+        )
+    _, records = read_demo()
+    with transaction(app.factory) as session:
+        sender = get_agency_by_code_or_raise(session, records[0]["code"])
+        recipient = get_agency_by_code_or_raise(session, records[1]["code"])
+        if has_issued_document(session, sender):
+            return
+        document = issue_demo_document(
+            session, sender, recipient, password, file_policy(settings), signature_config(settings)
+        )
+        click.echo(f"Văn bản mẫu đã phát hành: {document.code} — {document.subject}")
 
 
 @main.command()
@@ -233,3 +279,85 @@ def audit_verify(app: AppContext) -> None:
         click.echo(f"Nhật ký toàn vẹn: {report.checked} bản ghi đã kiểm tra.")
         return
     fail(f"nhật ký bị can thiệp tại bản ghi {report.first_bad_id}: {report.reason}")
+
+
+@main.group()
+def pki() -> None:
+    """Demo PKI (hạ tầng khóa công khai thử nghiệm)."""
+
+
+@pki.command("init-demo")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write the root certificate as OUT/root-ca.pem.",
+)
+@click.option(
+    "--passphrase",
+    default=None,
+    help="Passphrase of every demo key file (default: the demo password).",
+)
+@pass_app
+def pki_init_demo(app: AppContext, out: Path | None, passphrase: str | None) -> None:
+    """Build the demo PKI and install keys and images for every demo leader and agency."""
+    from eoffice.documents.demo import init_demo_signing
+    from eoffice.org.demo import read_demo
+
+    if app.settings.is_production:
+        fail("không tạo PKI thử nghiệm khi EOFFICE_ENV=production")
+    secret = passphrase or read_demo()[0]
+    with transaction(app.factory) as session:
+        result = init_demo_signing(
+            session,
+            _pki_dir(app),
+            app.settings.effective_trust_dir,
+            secret,
+            out_dir=out or _pki_dir(app),
+        )
+    click.echo(
+        f"PKI thử nghiệm: {result.pki_dir} ({result.leaders} lãnh đạo, {result.agencies} cơ quan)."
+    )
+    click.echo(f"Chứng thư gốc: {(out or _pki_dir(app)) / 'root-ca.pem'}")
+
+
+def _pki_dir(app: AppContext) -> Path:
+    return app.settings.instance_dir / "pki"
+
+
+def _register_part_commands() -> None:
+    """Commands that signing/ and vxp_adapter/ provide (they read ctx.obj for defaults)."""
+    from signing.cli import verify_pdf
+    from vxp_adapter.cli import vxp, vxp_hub
+
+    main.add_command(verify_pdf)
+    main.add_command(vxp)
+    main.add_command(vxp_hub)
+
+
+_register_part_commands()
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar (Tết, swapped Saturdays, substitute days off)."""
+
+
+@calendar.command("import")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--replace", is_flag=True, help="Empty the years the files cover first.")
+@pass_app
+def calendar_import(app: AppContext, files: tuple[Path, ...], replace: bool) -> None:
+    """Load yearly calendar files (config/calendar/YYYY.yaml) into the calendar table."""
+    from eoffice.tasks.calendar import load_overrides
+    from eoffice.tasks.services_calendar import import_calendar
+
+    try:
+        entries = [entry for path in files for entry in load_overrides(path)]
+        with transaction(app.factory) as session:
+            count = import_calendar(session, Actor.system(), entries, replace=replace)
+    except (ValueError, EofficeError) as e:
+        fail(str(e) if not isinstance(e, EofficeError) else e.render())
+    click.echo(f"Đã nạp {count} ngày vào lịch làm việc.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     vxp_system_id: str = ""
     vxp_secret: SecretStr = SecretStr("")
     vxp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    vxp_poll_seconds: int = Field(default=30, ge=1, le=3600)
+    """How often the worker sends the outbox and polls the axis."""
     vxp_hub_database_url: str = ""
     """The local axis' own database; empty means an SQLite file under instance_dir."""
 
@@ -76,6 +79,24 @@ class Settings(BaseSettings):
     signing_pkcs11_module: str = ""
 
     due_soon_working_days: int = Field(default=3, ge=0, le=30)
+    task_extension_policy: Literal["in_force_at_request", "latest_approved", "original"] = (
+        "in_force_at_request"
+    )
+    """Which deadline lateness is measured against when a task was extended."""
+    lateness_rate_formula: Literal[
+        "late_rate_due_base",
+        "overdue_open_rate",
+        "overdue_open_rate_all_assigned",
+        "overdue_of_open_rate",
+    ] = "late_rate_due_base"
+    lateness_target_percent: float = Field(default=3.0, ge=0, le=100)
+    lateness_alert_percent: float = Field(default=5.0, ge=0, le=100)
+    reminder_send_time: str = "07:30"
+    """Local time (HH:MM) at which planned reminders fall due."""
+    reminder_before_working_days: list[int] = Field(default_factory=lambda: [3, 1])
+    reminder_overdue_every_working_days: int = Field(default=1, ge=0, le=30)
+    reminder_escalation_every_working_days: int = Field(default=5, ge=0, le=60)
+    reminder_digest: bool = False
 
     @classmethod
     def settings_customise_sources(
@@ -118,10 +139,28 @@ class Settings(BaseSettings):
             raise ValueError("khóa bí mật phải dài ít nhất 32 ký tự")
         return value
 
+    @field_validator("reminder_send_time")
+    @classmethod
+    def _check_send_time(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError as e:
+            raise ValueError("giờ gửi nhắc việc phải có dạng HH:MM") from e
+        return value
+
+    @field_validator("reminder_before_working_days")
+    @classmethod
+    def _check_before_days(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= n <= 30 for n in value):
+            raise ValueError("mỗi mốc nhắc trước hạn phải từ 1 đến 30 ngày làm việc")
+        return value
+
     @model_validator(mode="after")
     def _check_smtp_mode(self) -> Settings:
         if self.smtp_ssl and self.smtp_starttls:
             raise ValueError("smtp_ssl và smtp_starttls không thể cùng bật")
+        if self.lateness_alert_percent < self.lateness_target_percent:
+            raise ValueError("lateness_alert_percent phải không nhỏ hơn lateness_target_percent")
         return self
 
     # Derived values: one place decides the defaults that hang off instance_dir.

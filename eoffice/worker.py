@@ -22,6 +22,10 @@ from eoffice import clock
 from eoffice.db import make_engine, make_session_factory, transaction
 from eoffice.settings import Settings
 from eoffice.system.services import record_heartbeat
+from eoffice.tasks.policy import TaskPolicy
+from reminders.jobs import SweepConfig, sweep
+from reminders.notify import SmtpConfig, send_mail
+from reminders.reports import freeze_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,56 @@ def heartbeat_job(name: str, started_at: datetime) -> Job:
 def default_jobs(settings: Settings) -> list[Job]:
     """Every job this deployment runs (the other parts add theirs here as they land)."""
     name = f"{socket.gethostname()}:{os.getpid()}"
-    return [heartbeat_job(name, clock.now())]
+    smtp = SmtpConfig.from_settings(settings)
+    policy = TaskPolicy.from_settings(settings)
+    reminders = SweepConfig.from_settings(settings)
+
+    def remind(factory: sessionmaker[Session]) -> None:
+        sweep(factory, reminders)
+
+    def mail(factory: sessionmaker[Session]) -> None:
+        send_mail(factory, smtp)
+
+    def snapshots(factory: sessionmaker[Session]) -> None:
+        freeze_snapshots(factory, policy)
+
+    vxp = vxp_jobs(settings) if settings.vxp_endpoint else []
+    return [
+        *vxp,
+        heartbeat_job(name, clock.now()),
+        Job(id="reminders.sweep", seconds=60, run=remind),
+        Job(id="mail.send", seconds=30, run=mail),
+        Job(id="reports.snapshots", seconds=3600, run=snapshots),
+    ]
+
+
+def vxp_jobs(settings: Settings) -> list[Job]:
+    """The exchange with the national axis: outbox, received edocs and statuses, directory."""
+    from eoffice.documents.signatures import record_validation
+    from eoffice.wiring import file_policy, signature_config
+    from vxp_adapter import sync
+    from vxp_adapter.client import ClientConfig, VxpClient
+
+    client = VxpClient(
+        ClientConfig(
+            endpoint=settings.vxp_endpoint,
+            system_id=settings.vxp_system_id,
+            secret=settings.vxp_secret.get_secret_value(),
+            timeout=settings.vxp_timeout_seconds,
+        )
+    )
+    policy, signatures = file_policy(settings), signature_config(settings)
+
+    def validate(document, pdf: bytes) -> None:
+        record_validation(document, pdf, signatures)
+
+    every = settings.vxp_poll_seconds
+    return [
+        Job("vxp.send", every, lambda f: sync.send_pending(f, client, policy)),
+        Job("vxp.receive_edocs", every, lambda f: sync.receive_edocs(f, client, policy, validate)),
+        Job("vxp.receive_statuses", every, lambda f: sync.receive_statuses(f, client)),
+        Job("vxp.directory", 24 * 3600, lambda f: sync.refresh_directory(f, client)),
+    ]
 
 
 def build_scheduler(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -9,37 +10,55 @@ import pytest
 from click.testing import CliRunner
 
 from eoffice.cli import main
+from eoffice.settings import load_settings
+from eoffice.web import create_app
 from tests.conftest import ENGINES, drop_postgres_database, fresh_database_url
 
 
-@pytest.fixture(params=ENGINES)
-def cli_env(request, tmp_path, worker_name, monkeypatch):
-    url = fresh_database_url(request.param, tmp_path, worker_name, "cli")
-    monkeypatch.setenv("EOFFICE_DATABASE_URL", url)
-    monkeypatch.setenv("EOFFICE_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.delenv("EOFFICE_CONFIG", raising=False)
-    yield url
+@pytest.fixture(scope="module", params=ENGINES)
+def demo_env(request, tmp_path_factory, worker_name):
+    """A database built by `init-db` and filled by `load-demo` (the slow part, done once)."""
+    tmp = tmp_path_factory.mktemp("cli")
+    url = fresh_database_url(request.param, tmp, worker_name, "cli")
+    env = {"EOFFICE_DATABASE_URL": url, "EOFFICE_INSTANCE_DIR": str(tmp / "instance")}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        mp.delenv("EOFFICE_CONFIG", raising=False)
+        assert invoke("init-db").exit_code == 0
+        demo = invoke("load-demo")
+        assert demo.exit_code == 0, demo.output
+        yield env, demo.output
     if request.param == "postgresql":
         drop_postgres_database(url)
+
+
+@pytest.fixture
+def cli_env(demo_env, monkeypatch):
+    env, _ = demo_env
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("EOFFICE_CONFIG", raising=False)
+    return env
 
 
 def invoke(*args: str, input: str | None = None):
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
 
-def test_init_demo_users_tokens_and_audit(cli_env):
-    assert invoke("init-db").exit_code == 0
-    demo = invoke("load-demo")
-    assert demo.exit_code == 0, demo.output
-    assert "vanthu.ubnd" in demo.output and "KhanhHoa@2025" in demo.output
-    assert "đã có sẵn" in invoke("load-demo").output  # idempotent
+def test_demo_logins_are_printed_and_loading_is_idempotent(demo_env, cli_env):
+    _, output = demo_env
+    assert "vanthu.ubnd" in output and "KhanhHoa@2025" in output
+    assert "Văn bản mẫu đã phát hành" in output
+    again = invoke("load-demo")
+    assert again.exit_code == 0 and "đã có sẵn" in again.output
+    assert "Văn bản mẫu" not in again.output  # the demo document is made once
 
+
+def test_agencies_users_tokens_and_audit(cli_env):
     listing = invoke("agencies", "list").output.splitlines()
-    assert listing[0].startswith("000.00.00.H34\t") or any(
-        line.startswith("000.00.00.H34\t") for line in listing
-    )
+    assert listing[0].startswith("000.00.00.H34\t")
     assert len(listing) >= 40
-
     created = invoke(
         "create-user",
         "nguyen.van.a",
@@ -57,14 +76,34 @@ def test_init_demo_users_tokens_and_audit(cli_env):
     assert created.exit_code == 0, created.output
     token = invoke("create-api-token", "nguyen.van.a")
     assert token.exit_code == 0 and token.output.strip().splitlines()[-1].startswith("eo_")
-
     verified = invoke("audit", "verify")
     assert verified.exit_code == 0 and "toàn vẹn" in verified.output
 
 
+def test_demo_outgoing_document_is_listed_downloadable_and_verifiable(cli_env, tmp_path):
+    token = invoke("create-api-token", "vanthu.ubnd").output.strip().splitlines()[-1]
+    settings = load_settings()
+    app = create_app(settings)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    items = client.get("/api/v1/documents?direction=outgoing", headers=headers).get_json()["items"]
+    issued = [i for i in items if i["status"] == "issued"]
+    assert issued, items
+    pdf = client.get(f"/api/v1/documents/{issued[0]['id']}/file", headers=headers)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    path = tmp_path / "issued.pdf"
+    path.write_bytes(pdf.data)
+    out = tmp_path / "pki-out"
+    assert invoke("pki", "init-demo", "--out", str(out)).exit_code == 0
+    assert (out / "root-ca.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")
+    report = invoke("verify-pdf", str(path), "--trust", str(out), "--json")
+    data = json.loads(report.output)
+    signers = [s for s in data["signatures"] if s["kind"] == "signature"]
+    assert len(signers) == 2 and all(s["intact"] and s["trusted"] for s in signers)
+    assert signers[0]["modification_level"] == "form_filling"
+
+
 def test_bad_input_gets_clear_errors(cli_env):
-    invoke("init-db")
-    invoke("load-demo")
     duplicate = invoke(
         "create-user",
         "vanthu.ubnd",

@@ -60,11 +60,25 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.web.admin import bp as admin_bp
     from eoffice.web.api import bp as api_bp
     from eoffice.web.auth import bp as auth_bp
+    from eoffice.web.documents import bp as documents_bp
     from eoffice.web.health import bp as health_bp
     from eoffice.web.home import bp as home_bp
+    from eoffice.web.registers import bp as registers_bp
+    from eoffice.web.tasks import register_pages as register_task_pages
+    from eoffice.web.verify import bp as verify_bp
 
-    for blueprint in (auth_bp, home_bp, admin_bp, health_bp, api_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        admin_bp,
+        health_bp,
+        api_bp,
+        verify_bp,
+        documents_bp,
+        registers_bp,
+    ):
         app.register_blueprint(blueprint)
+    register_task_pages(app)  # Nhắc việc and Báo cáo
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     csrf.exempt(health_bp)
 

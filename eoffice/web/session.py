@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, logout_user
 from sqlalchemy.orm import Session
 
-from eoffice import clock
-from eoffice.documents.blobs import BlobStore, FilePolicy
+from eoffice import clock, wiring
+from eoffice.documents.blobs import FilePolicy
+from eoffice.documents.signatures import SignatureConfig
 from eoffice.org.actor import Actor
 from eoffice.org.models import User
 from eoffice.settings import Settings
@@ -24,12 +25,12 @@ def settings() -> Settings:
 
 def file_policy() -> FilePolicy:
     """Return where uploads go and how large they may be, from the settings."""
-    conf = settings()
-    return FilePolicy(
-        store=BlobStore(conf.effective_blob_dir),
-        max_main_bytes=conf.max_upload_mb * 1024 * 1024,
-        max_attachment_bytes=conf.max_attachment_mb * 1024 * 1024,
-    )
+    return wiring.file_policy(settings())
+
+
+def signature_config() -> SignatureConfig:
+    """Return the signing configuration (public URL, trust store, TSA) from the settings."""
+    return wiring.signature_config(settings())
 
 
 def db() -> Session:

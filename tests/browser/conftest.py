@@ -56,8 +56,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    # Module scope on purpose: Playwright's sync API keeps an event loop running in this thread,
+    # and pyHanko's validation calls asyncio.run(), which refuses to run inside one. Closing the
+    # browser after each module lets later tests in the same worker sign and validate.
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is not installed (Debian package 'chromium'; .ci/run installs it)")
     from playwright.sync_api import sync_playwright

@@ -14,6 +14,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.before_request
 def _authenticate():
+    if request.endpoint == "api.openapi_json":  # the description itself is public
+        return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     user = authenticate_token(db(), token.strip()) if scheme.lower() == "bearer" else None
@@ -54,3 +56,7 @@ def agencies():
         for a in list_agencies(db())
     ]
     return jsonify({"items": items})
+
+
+from eoffice.web.api import documents, openapi  # noqa: E402,F401 - register their routes on bp
+from eoffice.web.api import tasks as _tasks  # noqa: E402,F401 - registers the task routes on bp
