@@ -237,6 +237,8 @@ def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
         return _remember(
             session, axis_id, MessageType.STATUS, InboxState.QUARANTINED, f"{e.code}: {e}", raw
         )
+    if status.status_code == RECALL_CODE:
+        return _handle_recall(session, axis_id, raw, status)
     target = (
         session.execute(
             select(Document).where(
@@ -311,3 +313,47 @@ def refresh_directory(factory: sessionmaker[Session], transport: Transport) -> i
                 current.name = entry.name[:200]
                 changed += 1
     return changed
+
+
+RECALL_CODE = "13"
+
+
+def _handle_recall(session: Session, axis_id: str, raw: bytes, status) -> str:
+    """The original sender takes a document back: agree (15) unless it is already registered (16)."""
+    from eoffice.documents.incoming import remove_recalled_arrival
+    from eoffice.exchange.services import queue_message
+
+    arrived = (
+        session.execute(
+            select(Document).where(
+                Document.direction == Direction.INCOMING.value,
+                Document.edxml_document_id == status.response_for.document_id[:200],
+                Document.organ_id == status.sender.organ_id,
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if arrived is None:
+        return _remember(
+            session,
+            axis_id,
+            MessageType.STATUS,
+            InboxState.QUARANTINED,
+            "unknown_document: không tìm thấy văn bản được yêu cầu lấy lại",
+            raw,
+        )
+    agreed = remove_recalled_arrival(session, arrived, status.description)
+    code = "15" if agreed else "16"
+    reason = "" if agreed else "Văn bản đã được vào sổ văn bản đến"
+    queue_message(
+        session,
+        OutboxKind.STATUS,
+        arrived,
+        None,
+        {"status_code": code, "description": reason},
+        f"status:{arrived.id}:{code}",
+    )
+    return _remember(
+        session, axis_id, MessageType.STATUS, InboxState.PROCESSED, document_id=arrived.id
+    )
