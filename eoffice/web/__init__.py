@@ -58,6 +58,8 @@ def create_app(
 
 def _register_blueprints(app: Flask) -> None:
     from eoffice.web.admin import bp as admin_bp
+    from eoffice.web.admin_exchange import bp as admin_exchange_bp
+    from eoffice.web.admin_signing import bp as admin_signing_bp
     from eoffice.web.api import bp as api_bp
     from eoffice.web.auth import bp as auth_bp
     from eoffice.web.documents import bp as documents_bp
@@ -76,6 +78,8 @@ def _register_blueprints(app: Flask) -> None:
         verify_bp,
         documents_bp,
         registers_bp,
+        admin_signing_bp,
+        admin_exchange_bp,
     ):
         app.register_blueprint(blueprint)
     register_task_pages(app)  # Nhắc việc and Báo cáo

@@ -1,0 +1,179 @@
+"""Quản trị chữ ký số: each leader's signature image and key, each agency's seal image and key.
+
+A key arrives as a PKCS#12 file and is stored as it came (still encrypted); its passphrase is
+used once to check it and is never stored nor shown again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from eoffice.errors import EofficeError, InvalidInput
+from eoffice.org import credentials
+from eoffice.org import services as org
+from eoffice.org.models import Agency, Role, SigningCredential, User
+from eoffice.web.admin import _show_field_errors, admin_required
+from eoffice.web.documents.uploads import keep_upload, kept_file, kept_upload, upload_from
+from eoffice.web.session import current_actor, db, file_policy
+
+bp = Blueprint("admin_signing", __name__, url_prefix="/admin/signing")
+
+
+class CredentialForm(FlaskForm):
+    pkcs12 = FileField(
+        _l("Tệp khóa PKCS#12 (.p12, .pfx)"),
+        validators=[
+            FileRequired(_l("Chọn tệp khóa .p12 hoặc .pfx")),
+            FileAllowed(["p12", "pfx"], _l("Chỉ nhận tệp .p12 hoặc .pfx")),
+        ],
+    )
+    passphrase = PasswordField(  # PasswordField never renders its value back
+        _l("Mật khẩu của tệp khóa"), validators=[DataRequired(), Length(max=200)]
+    )
+    image = FileField(_l("Ảnh (PNG)"))
+    kept_image = HiddenField()
+
+
+@bp.get("/")
+@admin_required
+def index() -> Any:
+    show_all = request.args.get("show") == "all"
+    managed = org.list_managed_agencies(db(), current_actor())
+    people = org.list_users(db(), [a.id for a in managed])
+    rows = []
+    for agency in managed:
+        members = [
+            (u, credentials.active_credential(db(), user_id=u.id))
+            for u in people
+            if u.agency_id == agency.id and (show_all or u.has_role(Role.LEADER))
+        ]
+        rows.append((agency, credentials.active_credential(db(), agency_id=agency.id), members))
+    return render_template("admin/signing.html", rows=rows, show_all=show_all)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user(user_id: int) -> Any:
+    user_ = org.get_user_or_raise(db(), user_id)
+    if user_.agency_id not in _managed_ids():
+        abort(404)
+    return _install(user=user_)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@admin_required
+def agency(agency_id: int) -> Any:
+    if agency_id not in _managed_ids():
+        abort(404)
+    return _install(agency=org.get_agency_or_raise(db(), agency_id))
+
+
+@bp.get("/credentials/<int:credential_id>/image.png")
+@admin_required
+def image(credential_id: int) -> Response:
+    credential = db().get(SigningCredential, credential_id)
+    if credential is None or not credential.image_png:
+        abort(404)
+    owner_agency_id = (
+        credential.agency_id
+        if credential.agency_id is not None
+        else db().get(User, credential.user_id).agency_id  # type: ignore[union-attr]
+    )
+    if owner_agency_id not in _managed_ids():
+        abort(404)
+    response = Response(credential.image_png, mimetype="image/png")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _managed_ids() -> set[int]:
+    return {a.id for a in org.list_managed_agencies(db(), current_actor())}
+
+
+def _install(*, user: User | None = None, agency: Agency | None = None) -> Any:
+    current = (
+        credentials.active_credential(db(), user_id=user.id)
+        if user is not None
+        else credentials.active_credential(db(), agency_id=agency.id)  # type: ignore[union-attr]
+    )
+    form = CredentialForm()
+    form.image.label.text = (
+        _("Ảnh chữ ký tay (PNG nền trong, mực xanh)")
+        if user is not None
+        else _("Ảnh con dấu (PNG nền trong, màu đỏ, đúng kích thước)")
+    )
+    here = (
+        url_for("admin_signing.user", user_id=user.id)
+        if user is not None
+        else url_for("admin_signing.agency", agency_id=agency.id)  # type: ignore[union-attr]
+    )
+
+    def page(status: int) -> tuple[str, int]:
+        kept = kept_file(form.kept_image.data, current_actor().user_id)
+        if kept is None:
+            form.kept_image.data = ""
+        return render_template(
+            "admin/signing_owner.html",
+            form=form,
+            owner_user=user,
+            owner_agency=agency,
+            current=current,
+            kept=kept,
+        ), status
+
+    if request.method == "GET":
+        return page(200)
+    new_image = upload_from(form.image.data)
+    image_png = (
+        new_image.data
+        if new_image is not None
+        else _kept_image_data(form.kept_image.data)
+        or (current.image_png if current is not None else None)
+    )
+    if not form.validate_on_submit() or image_png is None:
+        if image_png is None and not form.image.errors:
+            form.image.errors = [*form.image.errors, _("Chọn ảnh PNG")]
+        _keep_image(form, new_image)
+        return page(422)
+    try:
+        credentials.install_pkcs12(
+            db(),
+            current_actor(),
+            pkcs12_data=form.pkcs12.data.read(),
+            passphrase=form.passphrase.data,
+            image_png=image_png,
+            user=user,
+            agency=agency,
+        )
+    except EofficeError as e:
+        db().rollback()
+        _show_field_errors(form, e)
+        if isinstance(e, InvalidInput) and "image" not in e.fields:
+            _keep_image(form, new_image)
+        return page(e.http_status)
+    db().commit()
+    flash(_("Đã cài đặt chứng thư số và ảnh."), "success")
+    return redirect(here)
+
+
+def _kept_image_data(token: str | None) -> bytes | None:
+    kept = kept_upload(token, file_policy(), current_actor().user_id)
+    return kept.data if kept is not None else None
+
+
+def _keep_image(form: CredentialForm, upload: Any) -> None:
+    """Keep a new PNG for the next try, so only the key file and passphrase are chosen again."""
+    if upload is None or not upload.data.startswith(credentials.PNG_MAGIC):
+        return  # nothing new (an earlier kept image stays kept), or not worth keeping
+    kept = keep_upload(upload, file_policy(), current_actor().user_id)
+    form.kept_image.data = kept.token if kept else ""
