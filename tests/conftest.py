@@ -39,7 +39,9 @@ def _postgres_database(worker: str, purpose: str = "t") -> str:
     :raises pytest.skip.Exception: when PostgreSQL is unreachable and not required.
     """
     admin_url = make_url(test_postgres_url())
-    name = f"eoffice_{purpose}_{worker}"
+    # The process id keeps two test runs on one server (two engineers, or CI beside a session)
+    # from dropping each other's databases.
+    name = f"eoffice_{purpose}_{worker}_{os.getpid()}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -34,7 +34,7 @@ from eoffice.documents.workflow import Action, Status, next_status
 from eoffice.errors import Conflict, InvalidInput, PermissionDenied
 from eoffice.exchange.services import report_to_sender
 from eoffice.org.actor import Actor
-from eoffice.org.models import Role, Unit, User
+from eoffice.org.models import Power, Role, Unit, User
 from eoffice.tasks.services_documents import link_document_task
 
 
@@ -197,6 +197,7 @@ def assign_document(
     :raises PermissionDenied: not a leader. :raises InvalidInput: no/unknown lead, a past deadline.
     """
     require_role(actor, Role.LEADER)
+    actor.require_power(Power.ASSIGN)
     _check_plan(session, document, plan)
     document.status = next_status(document.status, Action.ASSIGN).value
     for old in document.assignments:
@@ -364,6 +365,7 @@ def complete_handling(session: Session, actor: Actor, document: Document, result
     """
     if not is_lead_handler(actor, document):
         raise PermissionDenied("Chỉ người (đơn vị) chủ trì mới hoàn thành xử lý")
+    actor.require_power(Power.HANDLE)
     if not result.strip():
         raise InvalidInput("Nhập kết quả xử lý", fields={"result": "Bắt buộc"})
     document.status = next_status(document.status, Action.COMPLETE).value

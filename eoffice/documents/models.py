@@ -215,7 +215,7 @@ class Assignment(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
     """Set when a unit head passes the unit's assignment to a person of the unit."""
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     completed_at: Mapped[datetime | None]

@@ -27,7 +27,7 @@ from eoffice.documents.types import get_document_type
 from eoffice.documents.workflow import Action, Status, next_status
 from eoffice.errors import InvalidInput, PermissionDenied
 from eoffice.org.actor import Actor
-from eoffice.org.models import Role, User
+from eoffice.org.models import Power, Role, User
 
 DRAFTER_ROLES = (Role.SPECIALIST, Role.UNIT_HEAD, Role.LEADER, Role.CLERK)
 
@@ -150,7 +150,7 @@ def review_draft(session: Session, actor: Actor, document: Document, comment: st
 
 def approve_draft(session: Session, actor: Actor, document: Document, comment: str = "") -> None:
     """The competent signer approves the draft (Đ11)."""
-    _require_signer(actor, document)
+    _require_signer(actor, document, Power.APPROVE)
     _move(session, actor, document, Action.APPROVE, comment=comment)
 
 
@@ -173,7 +173,8 @@ def return_draft(session: Session, actor: Actor, document: Document, comment: st
     _move(session, actor, document, Action.RETURN_DRAFT, comment=comment)
 
 
-def _require_signer(actor: Actor, document: Document) -> None:
+def _require_signer(actor: Actor, document: Document, power: Power = Power.SIGN) -> None:
+    actor.require_power(power)
     if actor.principal is None or document.signer_id != actor.principal.id:
         raise PermissionDenied("Chỉ người ký được giao mới thực hiện bước này")
 

@@ -52,7 +52,10 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
     if not terms:
         return None
     if is_postgres(session):
-        return and_(*(Document.search_text.like(f"%{t}%") for t in terms))
+        # Words under 3 letters have no trigram: in the condition they would make PostgreSQL scan
+        # every row. Filter by the longer words through the index; short ones only when alone.
+        long_terms = [t for t in terms if len(t) >= 3] or terms
+        return and_(*(Document.search_text.like(f"%{t}%") for t in long_terms))
     expression = " AND ".join(f'"{t}"*' for t in terms)
     matching = text("SELECT rowid FROM documents_fts WHERE documents_fts MATCH :q").bindparams(
         q=expression

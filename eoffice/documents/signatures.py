@@ -131,7 +131,8 @@ def sign_as_leader(
     :raises PermissionDenied: not the signer. :raises InvalidTransition: not approved yet.
     :raises SigningFailed: wrong passphrase, certificate problems, a broken PDF.
     """
-    user = actor.principal
+    # The person who signs uses their own key, also when signing for a delegator (TUQ/KT).
+    user = actor.user
     assert user is not None
     credential = _credential(session, user_id=user.id)
     key = _load_key(credential, passphrase)

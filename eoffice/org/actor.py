@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eoffice.org.models import Role, User
+from eoffice.errors import PermissionDenied
+from eoffice.org.models import Power, Role, User
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,8 @@ class Actor:
     ip: str = ""
     on_behalf_of: User | None = None
     """The delegator when the user acts under a delegation ("X thay mặt Y")."""
+    powers: frozenset[Power] | None = None
+    """What the delegation allows; None when the user acts in their own right."""
 
     @classmethod
     def system(cls) -> Actor:
@@ -37,6 +40,11 @@ class Actor:
     def has_role(self, *roles: Role) -> bool:
         """Return whether the principal holds one of ``roles`` (system actors hold none)."""
         return bool(self.principal and self.principal.has_role(*roles))
+
+    def require_power(self, power: Power) -> None:
+        """:raises PermissionDenied: when acting on behalf without ``power`` in the delegation."""
+        if self.on_behalf_of is not None and (self.powers is None or power not in self.powers):
+            raise PermissionDenied("Ủy quyền của bạn không bao gồm việc này")
 
     @property
     def is_admin(self) -> bool:

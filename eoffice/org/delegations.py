@@ -130,8 +130,24 @@ def act_on_behalf(
     """
     for delegation in active_delegations_for(session, user):
         if delegation.delegator_id == delegator_id and power in delegation.power_set:
-            return Actor(user=user, ip=ip, on_behalf_of=delegation.delegator)
+            return Actor(
+                user=user, ip=ip, on_behalf_of=delegation.delegator, powers=delegation.power_set
+            )
     raise PermissionDenied("Bạn không được ủy quyền thực hiện việc này")
+
+
+def actor_for(session: Session, user: User, delegator_id: int | None, ip: str = "") -> Actor:
+    """Return the actor for ``user``, acting for ``delegator_id`` when an active delegation allows.
+
+    A delegation that ended or was revoked quietly falls back to the user acting for themself.
+    """
+    if delegator_id is not None:
+        for delegation in active_delegations_for(session, user):
+            if delegation.delegator_id == delegator_id:
+                return Actor(
+                    user=user, ip=ip, on_behalf_of=delegation.delegator, powers=delegation.power_set
+                )
+    return Actor(user=user, ip=ip)
 
 
 def list_delegations(session: Session, agency_ids: Iterable[int]) -> list[Delegation]:

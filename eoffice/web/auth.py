@@ -15,7 +15,7 @@ from eoffice.errors import AuthenticationFailed, TooManyAttempts
 from eoffice.org.auth import authenticate
 from eoffice.web.extensions import LOCALES
 from eoffice.web.forms import EmptyForm, LoginForm
-from eoffice.web.session import LoginUser, client_ip, db, settings
+from eoffice.web.session import ACTING_FOR, LoginUser, client_ip, current_actor, db, settings
 
 bp = Blueprint("auth", __name__)
 
@@ -83,4 +83,25 @@ def set_language(code: str) -> Response:
     form = EmptyForm()
     if form.validate_on_submit() and code in LOCALES:
         session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/act-as")
+@login_required
+def act_as() -> Response:
+    """Choose whom to act for: oneself, or a delegator whose delegation is active now."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        chosen = request.form.get("delegator_id", "")
+        session.pop(ACTING_FOR, None)
+        if chosen.isdigit():
+            session[ACTING_FOR] = int(chosen)
+            actor = current_actor()
+            if actor.on_behalf_of is None:
+                session.pop(ACTING_FOR, None)
+                flash(_("Ủy quyền không còn hiệu lực."), "warning")
+            else:
+                flash(
+                    _("Đang làm việc thay mặt %(name)s.", name=actor.on_behalf_of.full_name), "info"
+                )
     return redirect(_safe_next(request.form.get("next")))

@@ -14,6 +14,7 @@ from eoffice import clock, wiring
 from eoffice.documents.blobs import FilePolicy
 from eoffice.documents.signatures import SignatureConfig
 from eoffice.org.actor import Actor
+from eoffice.org.delegations import active_delegations_for, actor_for
 from eoffice.org.models import User
 from eoffice.settings import Settings
 from eoffice.web.extensions import login_manager
@@ -57,10 +58,23 @@ class LoginUser(UserMixin):
         return getattr(self.model, name)
 
 
+ACTING_FOR = "acting_for"
+
+
 def current_actor() -> Actor:
-    """Return the actor for the logged-in user (or the API token's user) of this request."""
-    user = g.get("api_user") or (current_user.model if current_user.is_authenticated else None)
-    return Actor(user=user, ip=client_ip())
+    """Return the actor of this request: the logged-in user (or the API token's user), acting for
+    the delegator chosen in the top bar while that delegation is active."""
+    if "actor" in g:
+        return g.actor
+    api_user = g.get("api_user")
+    user = api_user or (current_user.model if current_user.is_authenticated else None)
+    delegator_id = None if api_user is not None else session.get(ACTING_FOR)
+    if user is None:
+        actor = Actor(user=None, ip=client_ip())
+    else:
+        actor = actor_for(db(), user, delegator_id, client_ip())
+    g.actor = actor
+    return actor
 
 
 def client_ip() -> str:
@@ -77,6 +91,15 @@ def _load_user(user_id: str) -> LoginUser | None:
 
 
 def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _acting_options() -> dict[str, Any]:
+        if request.blueprint in ("api", "health") or not current_user.is_authenticated:
+            return {}
+        return {
+            "acting_options": active_delegations_for(db(), current_user.model),
+            "acting_as": current_actor().on_behalf_of,
+        }
+
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session_ = g.pop("db", None)
