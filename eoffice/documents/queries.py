@@ -52,10 +52,14 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
     if not terms:
         return None
     if is_postgres(session):
-        # Words under 3 letters have no trigram: in the condition they would make PostgreSQL scan
-        # every row. Filter by the longer words through the index; short ones only when alone.
-        long_terms = [t for t in terms if len(t) >= 3] or terms
-        return and_(*(Document.search_text.like(f"%{t}%") for t in long_terms))
+        # Words under 3 letters have no trigram: as an index condition they make PostgreSQL read
+        # the whole index. Give the index the longer words, and check short ones with strpos(),
+        # which the planner can only apply as a filter on the rows the index found.
+        long_terms = [t for t in terms if len(t) >= 3] or terms[:1]
+        return and_(
+            *(Document.search_text.like(f"%{t}%") for t in long_terms),
+            *(func.strpos(Document.search_text, t) > 0 for t in terms if t not in long_terms),
+        )
     expression = " AND ".join(f'"{t}"*' for t in terms)
     matching = text("SELECT rowid FROM documents_fts WHERE documents_fts MATCH :q").bindparams(
         q=expression

@@ -256,3 +256,21 @@ def _last_id(session):
     from eoffice.documents.models import Document
 
     return session.execute(select(func.max(Document.id))).scalar_one()
+
+
+def test_short_words_still_narrow_the_search(factory, db_session, policy):
+    org = factory.org()
+    clerk = Actor(user=org.clerk)
+    for n, subject in enumerate(("Đề án 06 về dữ liệu dân cư", "Đề án phát triển du lịch")):
+        upload = Upload(f"{n}.pdf", "application/pdf", make_pdf("x"))
+        register_incoming(
+            db_session,
+            clerk,
+            incoming_meta(code_number=str(n + 1), subject=subject),
+            upload,
+            policy,
+        )
+    found = [
+        d.subject for d in list_documents(db_session, clerk, DocumentFilter(q="đề án 06")).items
+    ]
+    assert found == ["Đề án 06 về dữ liệu dân cư"]
