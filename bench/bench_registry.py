@@ -74,13 +74,14 @@ def percentiles(samples_ms: Sequence[float]) -> tuple[float, float, float]:
 
 def sample_pdf() -> bytes:
     """A two-page Vietnamese PDF like a short công văn (text, not a scan)."""
+    from importlib import resources
+
     from fpdf import FPDF
 
-    from eoffice.documents.exports import _font_paths
-
     pdf = FPDF()
-    with _font_paths() as paths:
-        pdf.add_font("serif", "", str(paths[""]))
+    font = resources.files("eoffice.documents") / "assets" / "LiberationSerif-Regular.ttf"
+    with resources.as_file(font) as path:
+        pdf.add_font("serif", "", str(path))
     pdf.set_font("serif", size=13)
     body = (
         "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về việc đẩy mạnh chuyển đổi số trong "
