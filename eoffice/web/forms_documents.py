@@ -144,6 +144,14 @@ class DraftForm(_MetadataFields):
     due_date = VnDateField(_l("Hạn trả lời"), validators=[Optional()])
     recipients = AgencyPicker(_l("Nơi nhận"), validate_choice=False)
     in_reply_to_id = HiddenField()
+    # "Soạn từ biểu mẫu": instead of a PDF, the page builds one from these (drafting.py).
+    body = TextAreaField(
+        _l("Nội dung văn bản"), validators=[Optional(), Length(max=20000, message=_MAX)]
+    )
+    signer_authority = TextAreaField(
+        _l("Quyền hạn, chức vụ người ký"),
+        validators=[Optional(), Length(max=200, message=_MAX)],
+    )
 
 
 class PresentForm(FlaskForm):

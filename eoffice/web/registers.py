@@ -29,15 +29,15 @@ class RegisterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField(
-        _l("Loại sổ"),
-        choices=[(k.value, _l(k.label)) for k in registers.RegisterKind],
-        validate_choice=False,
-    )
+    kind = SelectField(_l("Loại sổ"), validate_choice=False)
     series = SelectField(_l("Sổ văn bản"), validate_choice=False)
     date_from = StringField(_l("Từ ngày"))
     date_to = StringField(_l("Đến ngày"))
     volume = StringField(_l("Quyển số"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, _l(k.label)) for k in registers.RegisterKind]
 
 
 def _series_choices() -> list[tuple[str, str]]:

@@ -82,7 +82,7 @@ def test_a_document_sent_between_two_agencies_is_accepted_and_returned(
     form = page.get_by_test_id("draft-form")
     form.get_by_label("Tệp văn bản (PDF)").set_input_files(str(pdf))
     form.get_by_label("Loại văn bản").select_option("CV")
-    form.get_by_label("Người ký").select_option(label="Vũ Quang Khoa — Giám đốc")
+    form.get_by_label("Người ký", exact=True).select_option(label="Vũ Quang Khoa — Giám đốc")
     form.get_by_label("Trích yếu").fill(subject)
     form.get_by_label("Độ khẩn").select_option("khan")
     form.get_by_label("Lọc danh sách cơ quan").fill("so tai chinh")  # no diacritics needed

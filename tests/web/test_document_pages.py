@@ -31,6 +31,7 @@ from eoffice.documents.outgoing import (
 )
 from eoffice.documents.recipients import issue_document
 from eoffice.org.actor import Actor
+from eoffice.org.models import Power
 from eoffice.settings import load_settings
 from tests.conftest import bind_session
 from tests.documents.conftest import incoming_meta, make_pdf
@@ -497,7 +498,12 @@ def test_the_timeline_says_on_whose_behalf_and_with_what_instruction(env):
         deadline=TODAY + timedelta(days=5),
         instruction="Giao Văn phòng tham mưu, báo cáo trước hạn.",
     )
-    assign_document(env.session, Actor(user=deputy, on_behalf_of=env.org.leader), document, plan)
+    assign_document(
+        env.session,
+        Actor(user=deputy, on_behalf_of=env.org.leader, powers=frozenset({Power.ASSIGN})),
+        document,
+        plan,
+    )
     page = env.get(f"/documents/{document.id}").text
     assert f"thay mặt {env.org.leader.full_name}" in page
     assert "Giao Văn phòng tham mưu, báo cáo trước hạn." in page
