@@ -16,9 +16,10 @@ def file_policy(settings: Settings) -> FilePolicy:
     )
 
 
-def signature_config(settings: Settings) -> SignatureConfig:
+def signature_config(settings: Settings, *, online: bool = False) -> SignatureConfig:
     """The public address (QR codes), the trust store and the timestamp authority."""
     return SignatureConfig(
+        online=online,
         base_url=settings.base_url,
         trust_dir=settings.effective_trust_dir,
         tsa_url=settings.signing_tsa_url,

@@ -88,7 +88,7 @@ def vxp_jobs(settings: Settings) -> list[Job]:
             timeout=settings.vxp_timeout_seconds,
         )
     )
-    policy, signatures = file_policy(settings), signature_config(settings)
+    policy, signatures = file_policy(settings), signature_config(settings, online=True)
 
     def validate(document, pdf: bytes) -> None:
         record_validation(document, pdf, signatures)

@@ -50,13 +50,16 @@ class SignatureConfig:
     base_url: str
     trust_dir: Path
     tsa_url: str = ""
+    online: bool = False
+    """Fetch OCSP/CRL while validating. Off inside web requests (no network calls in a request's
+    transaction: revocation then soft-fails to amber); on in the worker."""
 
     @property
     def services(self) -> signing.SigningServices:
         return signing.SigningServices(
             tsa_url=self.tsa_url or None,
             trust_roots=signing.load_trust_dir(self.trust_dir),
-            allow_fetching=True,
+            allow_fetching=self.online,
             timeout=10.0,
         )
 

@@ -94,7 +94,7 @@ def signed_setup(factory, db_session, policy, demo_pki):
         pkcs12_data=pki.path("seals/agency.p12").read_bytes(),
         image_png=seal_image(sender.agency.name),
     )
-    config = SignatureConfig(base_url="https://vanban.example.vn", trust_dir=trust)
+    config = SignatureConfig(base_url="https://vanban.example.vn", trust_dir=trust, online=True)
     form = DraftForm(
         sender.agency.name,
         "",
