@@ -64,13 +64,29 @@ def default_jobs(settings: Settings) -> list[Job]:
         freeze_snapshots(factory, policy)
 
     vxp = vxp_jobs(settings) if settings.vxp_endpoint else []
+    archive = [archive_job(settings)] if settings.signing_tsa_url else []
     return [
         *vxp,
+        *archive,
         heartbeat_job(name, clock.now()),
         Job(id="reminders.sweep", seconds=60, run=remind),
         Job(id="mail.send", seconds=30, run=mail),
         Job(id="reports.snapshots", seconds=3600, run=snapshots),
     ]
+
+
+def archive_job(settings: Settings) -> Job:
+    """Add and renew PAdES B-LTA archive timestamps of issued documents (needs a TSA)."""
+    from eoffice.documents.archive import renew_due_archives
+    from eoffice.wiring import file_policy, signature_config
+
+    policy, config = file_policy(settings), signature_config(settings, online=True)
+
+    def run(factory: sessionmaker[Session]) -> None:
+        with transaction(factory) as session:
+            renew_due_archives(session, policy, config)
+
+    return Job("signing.archive", 3600, run)
 
 
 def vxp_jobs(settings: Settings) -> list[Job]:

@@ -134,6 +134,8 @@ class Document(Base):
     signature_status: Mapped[str] = mapped_column(String(10), default="", server_default="")
     """green | amber | red from validating the main PDF's signatures; empty when not validated."""
     signature_report: Mapped[dict[str, Any] | None]
+    archive_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the issued PDF's archive timestamp (PAdES B-LTA) must be added or renewed."""
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Folded (no diacritics, đ→d) subject, số/ký hiệu, agency, notes and PDF text, for search."""
     cancelled_at: Mapped[datetime | None]

@@ -191,6 +191,8 @@ def issue_with_seal(
         )
     mark_sealed(session, actor, document, result.pdf, policy)
     record_validation(document, result.pdf, config)
+    if config.tsa_url:  # B-LTA is added by the worker (eoffice.documents.archive), not here
+        document.archive_due_at = clock.now()
     return issue_document(session, actor, document)
 
 
