@@ -18,11 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from eoffice import clock
+from eoffice.audit.services import record_event
 from eoffice.db import transaction
 from eoffice.documents.blobs import FilePolicy
+from eoffice.documents.incoming import remove_recalled_arrival
 from eoffice.documents.models import Direction, Document, Recipient, RecipientStatus
 from eoffice.exchange.models import InboxMessage, InboxState, OutboxKind, OutboxMessage, OutboxState
-from eoffice.exchange.services import advance_recipient
+from eoffice.exchange.services import advance_recipient, queue_message
+from eoffice.org.actor import Actor
+from eoffice.org.models import Agency
 from vxp_adapter.arrivals import register_arrival
 from vxp_adapter.client import Transport
 from vxp_adapter.codes import MessageType, TransportAck
@@ -135,21 +139,6 @@ def _retry_later(message: OutboxMessage, error: str, retry: RetryPolicy) -> None
 
 def _give_up(message: OutboxMessage, error: str) -> None:
     message.state, message.last_error = OutboxState.DEAD.value, error[:2000]
-
-
-def requeue(session: Session, message_id: int) -> OutboxMessage:
-    """Put a dead letter back in the queue (an admin's "gửi lại")."""
-    message = session.get(OutboxMessage, message_id)
-    if message is None:
-        from eoffice.errors import NotFound
-
-        raise NotFound("Không tìm thấy thư chờ gửi")
-    message.state, message.attempts, message.next_attempt_at = (
-        OutboxState.PENDING.value,
-        0,
-        clock.now(),
-    )
-    return message
 
 
 def receive_edocs(
@@ -265,8 +254,6 @@ def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
         advance_recipient(row, effect, status.description)
     elif row is not None:  # unknown codes are kept as they came, as text
         row.reason = f"Trạng thái {status.status_code}: {status.description}"[:500]
-    from eoffice.audit.services import record_event
-    from eoffice.org.actor import Actor
 
     record_event(
         session,
@@ -288,7 +275,6 @@ def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
 
 def refresh_directory(factory: sessionmaker[Session], transport: Transport) -> int:
     """Add or rename the axis' agencies (as external agencies); return how many changed."""
-    from eoffice.org.models import Agency
 
     changed = 0
     agencies = transport.get_agencies_list()
@@ -320,8 +306,6 @@ RECALL_CODE = "13"
 
 def _handle_recall(session: Session, axis_id: str, raw: bytes, status) -> str:
     """The original sender takes a document back: agree (15) unless it is already registered (16)."""
-    from eoffice.documents.incoming import remove_recalled_arrival
-    from eoffice.exchange.services import queue_message
 
     arrived = (
         session.execute(

@@ -167,15 +167,9 @@ def has_issued_document(session: Session, agency: Agency) -> bool:
 
 
 def _first(session: Session, agency: Agency, role: Role) -> User:
-    stmt = (
-        select(User)
-        .join(UserRole)
-        .where(User.agency_id == agency.id, UserRole.role == role.value)
-        .order_by(User.id)
-    )
-    user = session.execute(stmt).scalars().first()
-    assert user is not None, f"demo agency {agency.code} has no {role}"
-    return user
+    users = _all(session, agency, role)
+    assert users, f"demo agency {agency.code} has no {role}"
+    return users[0]
 
 
 def issue_demo_document(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from eoffice import clock
 from eoffice.db import is_postgres
@@ -207,6 +207,8 @@ def list_documents(
     )
     if cursor:
         stmt = stmt.where(Document.id < _decode_cursor(cursor))
+    # Lists show each row's handlers: load the assignments in one query, not one per row.
+    stmt = stmt.options(selectinload(Document.assignments))
     rows = list(session.execute(stmt.order_by(Document.id.desc()).limit(limit + 1)).scalars())
     next_cursor = _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return Page(rows[:limit], next_cursor)
