@@ -100,21 +100,21 @@ def is_assigner(actor: Actor, task: Task) -> bool:
     return user is not None and user.id == task.assigner_id
 
 
-def require_lead_handler(actor: Actor, task: Task, doing: str) -> User:
-    """:raises PermissionDenied: unless the actor answers for the task's lead."""
+def require_lead_handler(actor: Actor, task: Task, refusal: str) -> User:
+    """:raises PermissionDenied: with ``refusal`` (a whole msgid, so it translates as one
+    sentence) unless the actor answers for the task's lead."""
     user = _principal(actor)
     if not is_lead_handler(actor, task):
-        raise PermissionDenied(
-            "Chỉ người (đơn vị) chủ trì nhiệm vụ mới được {doing}", params={"doing": doing}
-        )
+        raise PermissionDenied(refusal)
     return user
 
 
-def require_assigner(actor: Actor, task: Task, doing: str) -> User:
-    """:raises PermissionDenied: unless the actor assigned the task (or acts for whoever did)."""
+def require_assigner(actor: Actor, task: Task, refusal: str) -> User:
+    """:raises PermissionDenied: with ``refusal`` (a whole msgid) unless the actor assigned the
+    task (or acts for whoever did)."""
     user = _principal(actor)
     if not is_assigner(actor, task):
-        raise PermissionDenied("Chỉ người giao nhiệm vụ mới được {doing}", params={"doing": doing})
+        raise PermissionDenied(refusal)
     return user
 
 

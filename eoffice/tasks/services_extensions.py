@@ -73,7 +73,9 @@ def request_extension(
         :raises InvalidInput: no deadline to move, no reason, a date not after the deadline, in
         the past, or after the parent task's deadline.
     """
-    user = require_lead_handler(actor, task, "đề nghị gia hạn")
+    user = require_lead_handler(
+        actor, task, "Chỉ người (đơn vị) chủ trì nhiệm vụ mới được đề nghị gia hạn"
+    )
     if task.state != TaskState.OPEN.value or task.due_date is None:
         raise InvalidInput("Nhiệm vụ này không có hạn đang chạy để gia hạn", code="no_deadline")
     if pending_extension(task) is not None:
@@ -140,7 +142,7 @@ def decide_extension(
     :raises PermissionDenied: not the assigner, or deciding one's own request. :raises NotFound:
         no such request on the task. :raises Conflict: already decided.
     """
-    decider = require_assigner(actor, task, "quyết định gia hạn")
+    decider = require_assigner(actor, task, "Chỉ người giao nhiệm vụ mới được quyết định gia hạn")
     extension = next((e for e in task.extensions if e.id == extension_id), None)
     if extension is None:
         raise NotFound("Không tìm thấy đề nghị gia hạn")

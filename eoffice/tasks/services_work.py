@@ -48,7 +48,7 @@ def report_progress(
     :raises PermissionDenied: not the lead. :raises InvalidTransition: not open.
         :raises InvalidInput: percent outside 0–100 (or 100: use completion), no text.
     """
-    _require_lead(actor, task, "báo cáo tiến độ")
+    _require_lead(actor, task, "Chỉ người (đơn vị) chủ trì nhiệm vụ mới được báo cáo tiến độ")
     _require_open(task)
     errors = {}
     if not 0 <= percent < 100:
@@ -78,7 +78,7 @@ def submit_completion(
     :raises PermissionDenied: not the lead (e.g. someone else's task). :raises InvalidTransition:
         not open. :raises InvalidInput: without a result.
     """
-    _require_lead(actor, task, "báo cáo hoàn thành")
+    _require_lead(actor, task, "Chỉ người (đơn vị) chủ trì nhiệm vụ mới được báo cáo hoàn thành")
     _require_open(task)
     if not result.strip() or len(result) > MAX_TEXT:
         raise InvalidInput(
@@ -116,7 +116,7 @@ def confirm_completion(session: Session, actor: Actor, task: Task, note: str = "
 
     :raises PermissionDenied: not the assigner. :raises InvalidTransition: nothing submitted.
     """
-    require_assigner(actor, task, "xác nhận hoàn thành")
+    require_assigner(actor, task, "Chỉ người giao nhiệm vụ mới được xác nhận hoàn thành")
     _require_submitted(task)
     task.state = TaskState.DONE.value
     task.done_at = task.submitted_at
@@ -150,7 +150,7 @@ def reject_completion(session: Session, actor: Actor, task: Task, reason: str) -
     :raises PermissionDenied: not the assigner. :raises InvalidTransition: nothing submitted.
         :raises InvalidInput: without a reason.
     """
-    require_assigner(actor, task, "yêu cầu thực hiện lại")
+    require_assigner(actor, task, "Chỉ người giao nhiệm vụ mới được yêu cầu thực hiện lại")
     _require_submitted(task)
     if not reason.strip():
         raise InvalidInput("Nêu lý do yêu cầu thực hiện lại", fields={"reason": "Bắt buộc"})

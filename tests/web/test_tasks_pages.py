@@ -122,6 +122,20 @@ def test_someone_else_cannot_complete_the_task(client, people):
     assert "Chỉ người (đơn vị) chủ trì nhiệm vụ mới được báo cáo hoàn thành" in response.text
 
 
+def test_refusal_reads_as_one_english_sentence(client, people):
+    login(client, people.leader.username)
+    task_id = int(_give(client, people).headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/tasks/{task_id}").text
+    client.post("/lang/en", data={"csrf_token": csrf_from(page), "next": "/"})
+    token = csrf_from(client.get(f"/tasks/{task_id}").text)
+    response = client.post(
+        f"/tasks/{task_id}/complete", data={"csrf_token": token, "result": "Done"}
+    )
+    assert response.status_code == 403
+    assert "Only the task lead (person or unit) may report completion" in response.text
+    assert "báo cáo" not in response.text
+
+
 def test_notifications_are_listed_and_opened(client, people, db_session):
     login(client, people.leader.username)
     task_id = int(_give(client, people).headers["Location"].rsplit("/", 1)[1])
