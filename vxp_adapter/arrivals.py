@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from eoffice import clock
 from eoffice.audit.services import record_event
+from eoffice.documents.amend import mark_replaced
 from eoffice.documents.blobs import FilePolicy, Upload, is_pdf
 from eoffice.documents.files import attach_file, attach_main_pdf
 from eoffice.documents.metadata import build_search_text
@@ -18,6 +19,8 @@ from eoffice.documents.workflow import Status
 from eoffice.exchange.services import report_to_sender
 from eoffice.org.actor import Actor
 from eoffice.org.models import Agency
+from vxp_adapter.changes import find_copies
+from vxp_adapter.codes import BusinessDocType
 from vxp_adapter.errors import InvalidMessage, Problem
 from vxp_adapter.model import Edoc
 from vxp_adapter.phuluc import from_edoc
@@ -47,8 +50,28 @@ def register_arrival(
     for agency in local:
         if _already_here(session, agency.id, record.document_id):
             continue
-        arrivals.append(_create(session, agency, edoc, record, pdfs, policy, validate))
+        document = _create(session, agency, edoc, record, pdfs, policy, validate)
+        for old in _replaced_here(session, edoc, agency.code):
+            mark_replaced(session, document, old)
+        arrivals.append(document)
     return arrivals
+
+
+def _replaced_here(session: Session, edoc: Edoc, agency_code: str) -> list[Document]:
+    """Return this agency's copies of what a replacement edoc (type 3) replaces."""
+    if edoc.business.doc_type != BusinessDocType.REPLACE:
+        return []
+    ids = [
+        r.document_id
+        for r in edoc.business.replacements
+        if not r.organ_ids or agency_code in r.organ_ids
+    ]
+    if not edoc.business.replacements and edoc.target_document_id:
+        ids = [edoc.target_document_id]
+    found: list[Document] = []
+    for document_id in ids:
+        found += find_copies(session, document_id, edoc.sender.organ_id, [agency_code])
+    return found[:1]  # one link: a document replaces one earlier document
 
 
 def _already_here(session: Session, agency_id: int, document_id: str) -> bool:

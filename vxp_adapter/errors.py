@@ -26,6 +26,7 @@ class Problem(StrEnum):
     DUPLICATE_RECIPIENT = "duplicate_recipient"
     SECRET_DOCUMENT = "secret_document"  # noqa: S105 - a problem code, not a password
     SCHEMA = "schema_invalid"
+    UNKNOWN_DOCUMENT = "unknown_document"
 
 
 _MESSAGES: dict[Problem, str] = {
@@ -47,6 +48,7 @@ _MESSAGES: dict[Problem, str] = {
     Problem.DUPLICATE_RECIPIENT: "Danh sách nơi nhận có mã định danh trùng lặp",
     Problem.SECRET_DOCUMENT: "Văn bản mật không được gửi qua trục liên thông",
     Problem.SCHEMA: "Gói tin edXML tạo ra không đúng lược đồ",
+    Problem.UNKNOWN_DOCUMENT: "Không tìm thấy văn bản mà gói tin nhắc đến",
 }
 
 

@@ -21,15 +21,21 @@ from eoffice import clock
 from eoffice.audit.services import record_event
 from eoffice.db import transaction
 from eoffice.documents.blobs import FilePolicy
-from eoffice.documents.incoming import remove_recalled_arrival
 from eoffice.documents.models import Direction, Document, Recipient, RecipientStatus
 from eoffice.exchange.models import InboxMessage, InboxState, OutboxKind, OutboxMessage, OutboxState
-from eoffice.exchange.services import advance_recipient, queue_message
+from eoffice.exchange.services import (
+    AGREE_CODE,
+    RECALL_CODE,
+    REFUSE_CODE,
+    advance_recipient,
+    answer_change,
+)
 from eoffice.org.actor import Actor
 from eoffice.org.models import Agency
 from vxp_adapter.arrivals import register_arrival
+from vxp_adapter.changes import apply_edoc_change, apply_recall_status, not_to_send
 from vxp_adapter.client import Transport
-from vxp_adapter.codes import MessageType, TransportAck
+from vxp_adapter.codes import BusinessDocType, MessageType, TransportAck
 from vxp_adapter.edxml_build import build_edoc, build_status
 from vxp_adapter.edxml_parse import parse_edoc, parse_status
 from vxp_adapter.errors import InvalidMessage, RemoteError, TransportError
@@ -94,6 +100,8 @@ def _send_one(
 ) -> int:
     document = session.get(Document, message.document_id)
     assert document is not None
+    if not_to_send(session, message, document):
+        return 0
     try:
         if message.kind == OutboxKind.EDOC.value:
             data, from_code, kind = (
@@ -103,7 +111,7 @@ def _send_one(
             )
         else:
             data, from_code, kind = (
-                build_status(status_for(message, document)),
+                build_status(status_for(session, message, document)),
                 document.agency.code,
                 MessageType.STATUS,
             )
@@ -204,7 +212,10 @@ def _remember(
 def _handle_edoc(session: Session, axis_id: str, raw: bytes, policy: FilePolicy, validate) -> str:
     try:
         edoc = parse_edoc(raw)
-        documents = register_arrival(session, edoc, policy, validate)
+        if edoc.business.doc_type in (BusinessDocType.REVOKE, BusinessDocType.UPDATE):
+            documents = apply_edoc_change(session, axis_id, edoc)
+        else:  # new, or a replacement: a document of its own, linked to the one it replaces
+            documents = register_arrival(session, edoc, policy, validate)
     except InvalidMessage as e:
         log.warning("quarantined edoc %s: %s", axis_id, e)
         return _remember(
@@ -227,7 +238,15 @@ def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
             session, axis_id, MessageType.STATUS, InboxState.QUARANTINED, f"{e.code}: {e}", raw
         )
     if status.status_code == RECALL_CODE:
-        return _handle_recall(session, axis_id, raw, status)
+        try:
+            arrived = apply_recall_status(session, axis_id, status)
+        except InvalidMessage as e:
+            return _remember(
+                session, axis_id, MessageType.STATUS, InboxState.QUARANTINED, f"{e.code}: {e}", raw
+            )
+        return _remember(
+            session, axis_id, MessageType.STATUS, InboxState.PROCESSED, document_id=arrived.id
+        )
     target = (
         session.execute(
             select(Document).where(
@@ -250,9 +269,12 @@ def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
         )
     row = next((r for r in target.recipients if r.organ_id == status.sender.organ_id), None)
     effect = STATUS_EFFECTS.get(status.status_code)
+    answered = ""
     if row is not None and effect is not None:
         advance_recipient(row, effect, status.description)
-    elif row is not None:  # unknown codes are kept as they came, as text
+    elif row is not None and status.status_code in (AGREE_CODE, REFUSE_CODE):
+        answered = answer_change(row, status.status_code == AGREE_CODE, status.description)
+    if row is not None and effect is None and not answered:  # kept as they came, as text
         row.reason = f"Trạng thái {status.status_code}: {status.description}"[:500]
 
     record_event(
@@ -299,45 +321,3 @@ def refresh_directory(factory: sessionmaker[Session], transport: Transport) -> i
                 current.name = entry.name[:200]
                 changed += 1
     return changed
-
-
-RECALL_CODE = "13"
-
-
-def _handle_recall(session: Session, axis_id: str, raw: bytes, status) -> str:
-    """The original sender takes a document back: agree (15) unless it is already registered (16)."""
-
-    arrived = (
-        session.execute(
-            select(Document).where(
-                Document.direction == Direction.INCOMING.value,
-                Document.edxml_document_id == status.response_for.document_id[:200],
-                Document.organ_id == status.sender.organ_id,
-            )
-        )
-        .scalars()
-        .first()
-    )
-    if arrived is None:
-        return _remember(
-            session,
-            axis_id,
-            MessageType.STATUS,
-            InboxState.QUARANTINED,
-            "unknown_document: không tìm thấy văn bản được yêu cầu lấy lại",
-            raw,
-        )
-    agreed = remove_recalled_arrival(session, arrived, status.description)
-    code = "15" if agreed else "16"
-    reason = "" if agreed else "Văn bản đã được vào sổ văn bản đến"
-    queue_message(
-        session,
-        OutboxKind.STATUS,
-        arrived,
-        None,
-        {"status_code": code, "description": reason},
-        f"status:{arrived.id}:{code}",
-    )
-    return _remember(
-        session, axis_id, MessageType.STATUS, InboxState.PROCESSED, document_id=arrived.id
-    )

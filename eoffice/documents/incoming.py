@@ -471,36 +471,3 @@ def reject_arrival(session: Session, actor: Actor, document: Document, reason: s
         details={"reason": reason.strip()},
     )
     report_to_sender(session, document, RecipientStatus.REJECTED, reason.strip())
-
-
-def remove_recalled_arrival(session: Session, document: Document, reason: str) -> bool:
-    """Apply the sender's recall (status 13, or a revocation edoc) to an arrived document.
-
-    Not yet registered: its file and metadata are removed (NĐ 30 Phụ lục VI III.8) and only a
-    trace stays for the log; return True (the receiver agrees: 15). Already registered: it keeps
-    its number and stays; return False (16, the clerk must handle it on paper).
-    """
-    if document.status != Status.PENDING_ACCEPT.value:
-        return False
-    record_event(
-        session,
-        Actor.system(),
-        "document.recalled",
-        "document",
-        document.id,
-        agency_id=document.agency_id,
-        details={
-            "code": document.code,
-            "from": document.organ_name,
-            "subject": document.subject,
-            "reason": reason[:500],
-        },
-    )
-    document.status = next_status(document.status, Action.RECALL).value
-    for row in list(document.files):
-        document.files.remove(row)
-    document.main_file_sha256 = None
-    document.subject = "(đã thu hồi)"
-    document.search_text = ""
-    session.flush()
-    return True

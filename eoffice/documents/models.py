@@ -120,6 +120,9 @@ class Document(Base):
     sender_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     """For an incoming document sent on this instance: the sender's outgoing document."""
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    """The earlier document this one replaces (văn bản thay thế, edXML business type 3): the
+    sender's issued outgoing document, or at a receiver its incoming copy of that document."""
     drafting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -139,6 +142,8 @@ class Document(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Folded (no diacritics, đ→d) subject, số/ký hiệu, agency, notes and PDF text, for search."""
     cancelled_at: Mapped[datetime | None]
+    """When the document left the live register: cancelled, withdrawn by its sender (outgoing),
+    or recalled by its sender (incoming). The row and its number stay; the register says so."""
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
@@ -238,7 +243,18 @@ class RecipientStatus(enum.StrEnum):
     ASSIGNED = "assigned"  # đã phân công (04)
     PROCESSING = "processing"  # đang xử lý (05)
     COMPLETED = "completed"  # hoàn thành (06)
-    RECALLED = "recalled"  # đã thu hồi
+    RECALL_REQUESTED = "recall_requested"  # đã gửi yêu cầu thu hồi (13), chờ trả lời
+    RECALLED = "recalled"  # đã thu hồi (15, or applied at once on this instance)
+    RECALL_REFUSED = "recall_refused"  # nơi nhận từ chối thu hồi (16)
+
+
+class ChangeStatus(enum.StrEnum):
+    """Where the latest metadata update (edXML business type 2) stands at one recipient."""
+
+    NONE = ""
+    PENDING = "update_pending"  # sent through VXP, no answer yet
+    APPLIED = "update_applied"  # 15, or applied at once on this instance
+    REFUSED = "update_refused"  # 16
 
 
 class Recipient(Base):
@@ -261,6 +277,8 @@ class Recipient(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     incoming_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     """The receiver's incoming document (internal exchange)."""
+    change_status: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    """The latest metadata update's outcome at this recipient (`ChangeStatus`)."""
 
     document: Mapped[Document] = relationship(
         back_populates="recipients", foreign_keys=[document_id]

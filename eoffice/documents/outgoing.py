@@ -39,6 +39,8 @@ class DraftInput:
     recipient_codes: tuple[str, ...] = ()
     """Electronic IDs of the agencies it will be sent to."""
     in_reply_to_id: int | None = None
+    replaces_id: int | None = None
+    """The issued document of the same form this one replaces (văn bản thay thế)."""
 
 
 def create_draft(
@@ -55,6 +57,11 @@ def create_draft(
     validate_metadata(meta, incoming=False)
     check_main_pdf(upload, policy)
     signer = _check_signer(session, user, data.signer_id)
+    replaces_id = None
+    if data.replaces_id is not None:
+        from eoffice.documents.amend import check_replaceable
+
+        replaces_id = check_replaceable(session, actor, data.replaces_id, meta.type_code)
     document = Document(
         agency_id=user.agency_id,
         direction=Direction.OUTGOING.value,
@@ -65,6 +72,7 @@ def create_draft(
         signer_id=signer.id,
         created_by_id=actor.user_id,
         in_reply_to_id=data.in_reply_to_id,
+        replaces_id=replaces_id,
     )
     apply_metadata(document, meta)
     document.organ_name = user.agency.name
@@ -84,7 +92,11 @@ def create_draft(
         "document.draft",
         "document",
         document.id,
-        details={"subject": document.subject, "signer": signer.full_name},
+        details={
+            "subject": document.subject,
+            "signer": signer.full_name,
+            **({"replaces": replaces_id} if replaces_id else {}),
+        },
     )
     return document
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from eoffice import clock
 from eoffice.audit.services import record_event
 from eoffice.documents.access import require_role
+from eoffice.documents.amend import copy_at, mark_replaced
 from eoffice.documents.models import (
     Direction,
     Document,
@@ -67,18 +68,27 @@ def issue_document(session: Session, actor: Actor, document: Document) -> list[R
     document.status = next_status(document.status, Action.ISSUE).value
     document.issued_at = clock.now()
     document.edxml_document_id = edxml_document_id(document)  # how statuses find it again
+    old = session.get(Document, document.replaces_id) if document.replaces_id else None
     for recipient in document.recipients:
         if recipient.channel == "internal":
-            _deliver_internally(session, document, recipient)
+            incoming = _deliver_internally(session, document, recipient)
+            old_copy = copy_at(session, old, recipient.agency_id) if old else None
+            if old_copy is not None:
+                mark_replaced(session, incoming, old_copy)
         else:
+            payload = {"to": recipient.organ_id}
+            if old is not None:  # sent as a replacement edoc (business type 3)
+                payload["replaces"] = old.edxml_document_id
             queue_message(
                 session,
                 OutboxKind.EDOC,
                 document,
                 recipient,
-                {"to": recipient.organ_id},
+                payload,
                 f"edoc:{document.id}:{recipient.organ_id}",
             )
+    if old is not None:
+        mark_replaced(session, document, old)
     session.flush()
     record_event(
         session,
@@ -91,7 +101,7 @@ def issue_document(session: Session, actor: Actor, document: Document) -> list[R
     return list(document.recipients)
 
 
-def _deliver_internally(session: Session, sent: Document, recipient: Recipient) -> None:
+def _deliver_internally(session: Session, sent: Document, recipient: Recipient) -> Document:
     """Create the receiver's "chờ tiếp nhận" entry with every field taken from the sender."""
     incoming = Document(
         agency_id=recipient.agency_id,
@@ -149,6 +159,7 @@ def _deliver_internally(session: Session, sent: Document, recipient: Recipient) 
         agency_id=incoming.agency_id,
         details={"from": sent.agency.name, "code": sent.code},
     )
+    return incoming
 
 
 def edxml_document_id(document: Document) -> str:

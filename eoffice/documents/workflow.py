@@ -74,12 +74,20 @@ class Action(enum.StrEnum):
     SEAL = "seal"
     ISSUE = "issue"
     WITHDRAW = "withdraw"
+    UPDATE = "update"
 
 
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.PENDING_ACCEPT, Action.ACCEPT): Status.REGISTERED,
     (Status.PENDING_ACCEPT, Action.REJECT): Status.REJECTED,
+    # The sender's recall binds the receiver in every state (NĐ 30 Phụ lục VI III.8): a copy
+    # returned to the sender (rejected) or already handled (completed) is recalled as well.
     (Status.PENDING_ACCEPT, Action.RECALL): Status.RECALLED,
+    (Status.REJECTED, Action.RECALL): Status.RECALLED,
+    (Status.REGISTERED, Action.RECALL): Status.RECALLED,
+    (Status.PRESENTED, Action.RECALL): Status.RECALLED,
+    (Status.ASSIGNED, Action.RECALL): Status.RECALLED,
+    (Status.COMPLETED, Action.RECALL): Status.RECALLED,
     (Status.REGISTERED, Action.PRESENT): Status.PRESENTED,
     (Status.REGISTERED, Action.ASSIGN): Status.ASSIGNED,
     (Status.PRESENTED, Action.ASSIGN): Status.ASSIGNED,
@@ -98,6 +106,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.NUMBERED, Action.SEAL): Status.SEALED,
     (Status.SEALED, Action.ISSUE): Status.ISSUED,
     (Status.ISSUED, Action.WITHDRAW): Status.WITHDRAWN,
+    (Status.ISSUED, Action.UPDATE): Status.ISSUED,  # corrected metadata, sent to the recipients
 }
 
 
@@ -138,4 +147,5 @@ ACTION_LABELS = {
     Action.SEAL: "Ký số cơ quan",
     Action.ISSUE: "Phát hành",
     Action.WITHDRAW: "Thu hồi văn bản đã phát hành",
+    Action.UPDATE: "Cập nhật thông tin văn bản đã phát hành",
 }

@@ -22,6 +22,7 @@ class OutboxState(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     DEAD = "dead"  # retries exhausted: shown to admins, can be re-queued
+    CANCELLED = "cancelled"  # not sent: the document was withdrawn before it went out
 
 
 class OutboxMessage(Base):

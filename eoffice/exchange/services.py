@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eoffice import clock
-from eoffice.documents.models import Document, Recipient, RecipientStatus
+from eoffice.documents.models import ChangeStatus, Document, Recipient, RecipientStatus
 from eoffice.exchange.models import OutboxKind, OutboxMessage
 
 # edXML business status codes (vxp-edxml.md §3) for what the receiver did.
@@ -19,6 +19,8 @@ STATUS_CODES = {
     RecipientStatus.COMPLETED: "06",
 }
 _ORDER = list(STATUS_CODES)
+RECALL_CODE, AGREE_CODE, REFUSE_CODE = "13", "15", "16"
+_RECALL_ENDS = (RecipientStatus.RECALLED, RecipientStatus.RECALL_REFUSED)
 
 
 def report_to_sender(
@@ -59,6 +61,15 @@ def advance_recipient(row: Recipient, status: RecipientStatus, reason: str = "")
 
 
 def _is_forward(current: str, new: RecipientStatus) -> bool:
+    now = RecipientStatus(current)
+    if now in _RECALL_ENDS:  # the recall's answer ends the exchange of that copy
+        return False
+    if new is RecipientStatus.RECALL_REQUESTED:
+        return now is not RecipientStatus.RECALL_REQUESTED
+    if new in _RECALL_ENDS:
+        return True
+    if now is RecipientStatus.RECALL_REQUESTED:  # a late progress report does not hide it
+        return False
     try:
         return _ORDER.index(RecipientStatus(current)) < _ORDER.index(new)
     except ValueError:  # pending/sent/recalled are not in the receiver's order: any report advances
@@ -89,3 +100,21 @@ def queue_message(
     session.add(message)
     session.flush()
     return message
+
+
+def answer_change(row: Recipient, agreed: bool, reason: str = "") -> str:
+    """Apply a receiver's 15 (agreed) or 16 (refused) to the request it answers; return which.
+
+    Requests are answered in the order they were sent, and a withdrawn document takes no more
+    updates, so an open update is older than an open recall: it is the one answered first.
+    Returns "update", "recall", or "" when nothing was waiting for an answer.
+    """
+    if row.change_status == ChangeStatus.PENDING.value:
+        row.change_status = (ChangeStatus.APPLIED if agreed else ChangeStatus.REFUSED).value
+        row.status_at, row.reason = clock.now(), reason[:500]
+        return "update"
+    if row.status == RecipientStatus.RECALL_REQUESTED.value:
+        end = RecipientStatus.RECALLED if agreed else RecipientStatus.RECALL_REFUSED
+        advance_recipient(row, end, reason)
+        return "recall"
+    return ""

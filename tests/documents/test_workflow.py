@@ -42,6 +42,7 @@ def test_issuing_before_signing_names_the_states():
 
 def test_every_status_has_a_label_and_terminal_states_allow_little():
     assert all(s.label for s in Status)
-    assert allowed_actions(Status.COMPLETED) == []
+    assert allowed_actions(Status.COMPLETED) == [Action.RECALL]  # only the sender's recall
     assert allowed_actions(Status.WITHDRAWN) == []
+    assert allowed_actions(Status.RECALLED) == []
     assert {target for target in TRANSITIONS.values()} <= set(Status)

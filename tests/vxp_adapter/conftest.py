@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import drop_postgres_database, fresh_database_url
+from eoffice.db import make_engine as eoffice_engine
+from eoffice.db import make_session_factory, transaction
+from eoffice.documents.blobs import BlobStore, FilePolicy
+from eoffice.migrate import upgrade_to_head
+from eoffice.org.actor import Actor
+from eoffice.org.services import AgencyInput, create_agency
+from tests.conftest import ENGINES, drop_postgres_database, fresh_database_url
 from vxp_adapter.client import ClientConfig, VxpClient
 from vxp_adapter.dates import VN_TZ
 from vxp_adapter.hub import BackgroundHub, HubConfig, store
@@ -185,3 +191,29 @@ def signed_post(hub: HubSetup) -> Callable[..., RawAnswer]:
 def raw() -> Callable[..., RawAnswer]:
     """Return `raw_post(url, path, headers, body=b"", method="POST")`."""
     return raw_post
+
+
+# ----- an eoffice database hosting Nghệ An (VPCP is not hosted here), committing for real -----
+
+
+@pytest.fixture(params=ENGINES)
+def eoffice_db(request, tmp_path, worker_name):
+    url = fresh_database_url(request.param, tmp_path, worker_name, "sync")
+    engine = eoffice_engine(url)
+    upgrade_to_head(engine)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:  # Nghệ An is hosted here; VPCP is not
+        create_agency(
+            session,
+            Actor.system(),
+            AgencyInput(NGHE_AN, "UBND tỉnh Nghệ An", "UBND", "tinh", exchanges_via_vxp=True),
+        )
+    yield factory
+    engine.dispose()
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def policy(tmp_path) -> FilePolicy:
+    return FilePolicy(BlobStore(tmp_path / "blobs"), 50 * 1024 * 1024, 20 * 1024 * 1024)

@@ -8,43 +8,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from eoffice.db import make_engine, make_session_factory, transaction
-from eoffice.documents.blobs import BlobStore, FilePolicy
+from eoffice.db import transaction
 from eoffice.documents.models import Document
 from eoffice.exchange.models import InboxMessage, OutboxMessage
-from eoffice.migrate import upgrade_to_head
 from eoffice.org.actor import Actor
 from eoffice.org.models import Agency
-from eoffice.org.services import AgencyInput, create_agency, create_unit
-from tests.conftest import ENGINES, drop_postgres_database, fresh_database_url
+from eoffice.org.services import create_unit
 from tests.vxp_adapter.conftest import NGHE_AN, QUANG_NINH, VPCP, make_edoc
 from vxp_adapter import sync
 from vxp_adapter.client import ClientConfig, VxpClient
 from vxp_adapter.codes import MessageType
 from vxp_adapter.edxml_build import build_edoc
-
-
-@pytest.fixture(params=ENGINES)
-def eoffice_db(request, tmp_path, worker_name):
-    url = fresh_database_url(request.param, tmp_path, worker_name, "sync")
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    factory = make_session_factory(engine)
-    with transaction(factory) as session:  # Nghệ An is hosted here; VPCP is not
-        create_agency(
-            session,
-            Actor.system(),
-            AgencyInput(NGHE_AN, "UBND tỉnh Nghệ An", "UBND", "tinh", exchanges_via_vxp=True),
-        )
-    yield factory
-    engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
-
-
-@pytest.fixture
-def policy(tmp_path) -> FilePolicy:
-    return FilePolicy(BlobStore(tmp_path / "blobs"), 50 * 1024 * 1024, 20 * 1024 * 1024)
 
 
 class LosesFirstAck:
@@ -160,7 +134,7 @@ def _closed_port() -> int:
 
 
 @pytest.mark.parametrize("registered_first", [False, True])
-def test_a_recall_removes_a_pending_arrival_or_is_refused_once_registered(
+def test_a_recall_removes_the_arrival_and_keeps_a_given_number(
     hub, eoffice_db, policy, registered_first
 ):
     from datetime import datetime
@@ -197,9 +171,8 @@ def test_a_recall_removes_a_pending_arrival_or_is_refused_once_registered(
         answers = [
             m.payload["status_code"] for m in session.execute(select(OutboxMessage)).scalars()
         ]
-        if registered_first:
-            assert doc.status == "registered" and doc.main_file_sha256
-            assert "16" in answers
-        else:
-            assert doc.status == "recalled" and doc.main_file_sha256 is None and doc.files == []
-            assert "15" in answers
+        assert doc.status == "recalled" and doc.main_file_sha256 is None and doc.files == []
+        assert doc.subject == "(đã thu hồi)" and doc.cancel_reason == "Gửi nhầm"
+        assert answers[-1] == "15"
+        # A number once given stays with the document: the register shows the recall.
+        assert doc.number == (1 if registered_first else None)
