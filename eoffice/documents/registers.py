@@ -369,10 +369,12 @@ def _type_and_subject(document: Document) -> str:
 def _note(document: Document) -> str:
     parts: list[str] = []
     if document.cancelled_at is not None:
-        cancelled = f"ĐÃ HỦY ngày {clock.format_date(document.cancelled_at)}"
+        recalled = document.status in (Status.WITHDRAWN.value, Status.RECALLED.value)
+        word = "ĐÃ THU HỒI" if recalled else "ĐÃ HỦY"
+        cancelled = f"{word} ngày {clock.format_date(document.cancelled_at)}"
         reason = document.cancel_reason.strip()
         parts.append(f"{cancelled} ({reason})" if reason else cancelled)
-    if document.status == Status.WITHDRAWN.value:
+    elif document.status == Status.WITHDRAWN.value:
         parts.append(Status.WITHDRAWN.label)
     if document.urgency != Urgency.THUONG.value:
         parts.append(Urgency(document.urgency).label)
