@@ -144,6 +144,8 @@ class DraftForm(_MetadataFields):
     due_date = VnDateField(_l("Hạn trả lời"), validators=[Optional()])
     recipients = AgencyPicker(_l("Nơi nhận"), validate_choice=False)
     in_reply_to_id = HiddenField()
+    replaces_id = HiddenField()
+    """The issued document this draft replaces (văn bản thay thế), when there is one."""
     # "Soạn từ biểu mẫu": instead of a PDF, the page builds one from these (drafting.py).
     body = TextAreaField(
         _l("Nội dung văn bản"), validators=[Optional(), Length(max=20000, message=_MAX)]
@@ -197,6 +199,22 @@ class ReasonForm(ConfirmForm):
     """Return or reject: a reason (the service requires it) and the confirmation."""
 
     reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=500, message=_MAX)])
+
+
+class UpdateForm(ReasonForm):
+    """Correct the metadata of an issued document; the recipients get the same correction."""
+
+    subject = TextAreaField(_l("Trích yếu"), validators=[Optional(), Length(max=500, message=_MAX)])
+    due_date = VnDateField(_l("Hạn trả lời"), validators=[Optional()])
+    urgency = SelectField(_l("Độ khẩn"), validate_choice=False)
+    signer_name = StringField(_l("Người ký"), validators=[Optional(), Length(max=50, message=_MAX)])
+    signer_position = StringField(
+        _l("Chức vụ người ký"), validators=[Optional(), Length(max=100, message=_MAX)]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.urgency.choices = _urgency_choices()
 
 
 class AcceptForm(FlaskForm):

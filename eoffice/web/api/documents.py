@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from eoffice.audit.models import AuditEvent
 from eoffice.audit.services import list_events_for
-from eoffice.documents import incoming, outgoing, queries, signatures
+from eoffice.documents import amend, incoming, outgoing, queries, recall, signatures
 from eoffice.documents.access import get_visible_document
 from eoffice.documents.blobs import Upload
 from eoffice.documents.files import read_file
@@ -48,6 +48,7 @@ from eoffice.web.api.openapi import (
     ReasonBody,
     ReassignBody,
     RequiredCommentBody,
+    UpdateBody,
 )
 from eoffice.web.session import current_actor, db, file_policy, settings, signature_config
 
@@ -213,6 +214,7 @@ def create_outgoing_draft():
         signer_id=_signer_id(meta),
         recipient_codes=tuple(meta.recipients),
         in_reply_to_id=_reply_to(meta, actor),
+        replaces_id=meta.replaces_id,
     )
     document = outgoing.create_draft(db(), actor, data, upload, file_policy())
     db().commit()
@@ -367,6 +369,17 @@ def sign_document(document: Document, body: PassphraseBody, actor: Actor) -> Non
 def issue_document(document: Document, body: PassphraseBody, actor: Actor) -> None:
     passphrase = body.passphrase.get_secret_value()
     signatures.issue_with_seal(db(), actor, document, passphrase, file_policy(), signature_config())
+
+
+@_action("withdraw", ReasonBody)
+def withdraw_document(document: Document, body: ReasonBody, actor: Actor) -> None:
+    recall.withdraw_document(db(), actor, document, body.reason)
+
+
+@_action("update", UpdateBody)
+def update_document(document: Document, body: UpdateBody, actor: Actor) -> None:
+    change = amend.MetadataUpdate(**body.model_dump(exclude={"reason"}))
+    amend.update_issued_document(db(), actor, document, change, body.reason)
 
 
 def _created(document: Document, warnings: list[str]) -> Any:

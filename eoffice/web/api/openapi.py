@@ -105,6 +105,9 @@ class OutgoingMetadata(_Metadata):
     signer_username: str | None = None
     recipients: list[str] = Field([], description="Mã định danh các cơ quan nhận")
     in_reply_to_id: int | None = Field(None, description="Văn bản đến được trả lời")
+    replaces_id: int | None = Field(
+        None, description="Văn bản đã phát hành (cùng hình thức) mà văn bản này thay thế"
+    )
 
 
 class TargetIn(BaseModel):
@@ -152,6 +155,17 @@ class CompleteBody(EmptyBody):
 
 class ReasonBody(EmptyBody):
     reason: str
+
+
+class UpdateBody(ReasonBody):
+    """Corrected metadata of an issued document; an absent field stays as it is."""
+
+    subject: str | None = None
+    due_date: IsoDate | None = Field(None, description="Hạn trả lời (YYYY-MM-DD)")
+    urgency: str | None = _choice([u.value for u in Urgency], None, "Mức độ khẩn")
+    signer_name: str | None = None
+    signer_position: str | None = None
+    page_amount: int | None = None
 
 
 class AcceptBody(EmptyBody):
@@ -263,6 +277,9 @@ class RecipientOut(_Answer):
     organ_name: str
     channel: Literal["internal", "vxp"]
     status: RecipientStatus
+    change_status: Literal["", "update_pending", "update_applied", "update_refused"] = Field(
+        description="Kết quả lần cập nhật thông tin gần nhất tại nơi nhận (15/16)"
+    )
     status_at: LocalTime
     reason: str
 
@@ -303,6 +320,11 @@ class DocumentDetail(DocumentSummary):
     drafter: Person | None
     drafting_unit: UnitRef | None
     in_reply_to_id: int | None
+    replaces_id: int | None = Field(description="Văn bản mà văn bản này thay thế")
+    cancelled_at: LocalTime | None = Field(
+        description="Thời điểm văn bản bị hủy, được thu hồi (văn bản đi) hoặc bị nơi gửi thu hồi"
+    )
+    cancel_reason: str
     signature_status: Literal["", "green", "amber", "red"] = Field(
         description="Kết quả kiểm tra chữ ký số của tệp chính; rỗng: chưa kiểm tra"
     )

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
-from eoffice.documents import incoming, outgoing, recipients, signatures
+from eoffice.documents import amend, incoming, outgoing, recall, recipients, signatures
 from eoffice.documents.access import get_visible_document
 from eoffice.documents.models import Document
 from eoffice.errors import EofficeError, InvalidInput
@@ -151,6 +151,23 @@ def _deliver(session: Session, actor: Actor, document: Document, form: Any) -> s
     return _("Đã phát hành văn bản.")
 
 
+def _withdraw(session: Session, actor: Actor, document: Document, form: Any) -> str:
+    recall.withdraw_document(session, actor, document, form.reason.data or "")
+    return _("Đã thu hồi văn bản; các nơi nhận được thông báo thu hồi.")
+
+
+def _update(session: Session, actor: Actor, document: Document, form: Any) -> str:
+    change = amend.MetadataUpdate(
+        subject=form.subject.data,
+        due_date=form.due_date.data,
+        urgency=form.urgency.data or None,
+        signer_name=form.signer_name.data,
+        signer_position=form.signer_position.data,
+    )
+    amend.update_issued_document(session, actor, document, change, form.reason.data or "")
+    return _("Đã cập nhật thông tin văn bản và gửi cho các nơi nhận.")
+
+
 _PERFORM: dict[str, Perform] = {
     "accept": _accept,
     "reject": _reject,
@@ -167,4 +184,6 @@ _PERFORM: dict[str, Perform] = {
     "sign": _sign,
     "issue": _issue,
     "deliver": _deliver,
+    "update": _update,
+    "withdraw": _withdraw,
 }

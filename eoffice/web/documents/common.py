@@ -7,10 +7,12 @@ from typing import Any
 from flask import flash
 from flask_babel import gettext as _
 
+from eoffice.documents.access import get_visible_document
+from eoffice.documents.models import Document
 from eoffice.errors import EofficeError, InvalidInput, NotFound
 from eoffice.org.models import User
 from eoffice.org.services import get_user_or_raise
-from eoffice.web.session import db
+from eoffice.web.session import current_actor, db
 
 PAGE_SIZE = 50
 
@@ -42,3 +44,27 @@ def pick_user(value: object, field: str, message: str) -> User:
     except NotFound:
         pass
     raise InvalidInput(message, fields={field: message})
+
+
+def visible(value: object) -> Document | None:
+    """Return the document a form or URL value names, if the current user may see it."""
+    document_id = to_int(value)
+    if document_id is None:
+        return None
+    try:
+        return get_visible_document(db(), current_actor(), document_id)
+    except NotFound:
+        return None
+
+
+def prefill_replacement(form: Any, value: object) -> None:
+    """Start a replacement draft (văn bản thay thế) from the document it replaces: the same
+    form, subject, deadline and recipients; the drafter corrects what was wrong."""
+    old = visible(value)
+    if old is None:
+        return
+    form.replaces_id.data = str(old.id)
+    form.type_code.data = old.type_code
+    form.subject.data = old.subject
+    form.due_date.data = old.due_date
+    form.recipients.data = [r.organ_id for r in old.recipients]

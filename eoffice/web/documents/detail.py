@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from eoffice.audit.services import list_events_for
 from eoffice.documents.access import get_visible_document
+from eoffice.documents.amend import FIELD_LABELS, replaced_by
 from eoffice.documents.files import read_file
 from eoffice.documents.incoming import lead_assignment
 from eoffice.documents.models import Document
@@ -22,7 +23,12 @@ from eoffice.errors import NotFound
 from eoffice.org.models import Role, User
 from eoffice.org.services import get_user_or_raise, list_users, users_with_role
 from eoffice.web.documents import bp
-from eoffice.web.documents.permissions import IRREVERSIBLE, available_actions, can_reply
+from eoffice.web.documents.permissions import (
+    IRREVERSIBLE,
+    available_actions,
+    can_replace,
+    can_reply,
+)
 from eoffice.web.documents.timeline import build_timeline
 from eoffice.web.forms import EmptyForm
 from eoffice.web.forms_documents import (
@@ -37,6 +43,7 @@ from eoffice.web.forms_documents import (
     ReplaceFileForm,
     ReturnDraftForm,
     SignForm,
+    UpdateForm,
     encode_target,
 )
 from eoffice.web.session import current_actor, db, file_policy
@@ -57,6 +64,8 @@ FORM_CLASSES: dict[str, type[FlaskForm]] = {
     "sign": SignForm,
     "issue": SignForm,
     "deliver": ConfirmForm,
+    "update": UpdateForm,
+    "withdraw": ReasonForm,
 }
 
 
@@ -93,8 +102,21 @@ def render_document(
         forms=forms,
         irreversible=IRREVERSIBLE,
         may_reply=can_reply(actor, document),
+        may_replace=can_replace(actor, document),
+        replaces=_visible(document.replaces_id),
+        replaced_by=[d for d in replaced_by(db(), document) if _visible(d.id)],
         duplicate=duplicate,
     ), status
+
+
+def _visible(document_id: int | None) -> Document | None:
+    """Return a linked document when the current user may see it (a link never leaks)."""
+    if document_id is None:
+        return None
+    try:
+        return get_visible_document(db(), current_actor(), document_id)
+    except NotFound:
+        return None
 
 
 def new_form(key: str) -> FlaskForm:
@@ -129,6 +151,8 @@ def _initial(key: str, document: Document) -> dict:
     if key == "reassign":
         lead = lead_assignment(document)
         return {"deadline": lead.deadline if lead else None}
+    if key == "update":
+        return {name: getattr(document, name) for name in FIELD_LABELS if name != "page_amount"}
     return {}
 
 

@@ -6,7 +6,13 @@ from flask import Blueprint
 
 from eoffice import clock
 from eoffice.documents.incoming import lead_assignment
-from eoffice.documents.models import AssignmentRole, Direction, Document, RecipientStatus
+from eoffice.documents.models import (
+    AssignmentRole,
+    ChangeStatus,
+    Direction,
+    Document,
+    RecipientStatus,
+)
 from eoffice.documents.types import Secrecy, Urgency
 from eoffice.documents.workflow import Status
 
@@ -19,7 +25,14 @@ RECIPIENT_STATUS_LABELS = {
     RecipientStatus.ASSIGNED: "Đã phân công",
     RecipientStatus.PROCESSING: "Đang xử lý",
     RecipientStatus.COMPLETED: "Đã hoàn thành",
+    RecipientStatus.RECALL_REQUESTED: "Đã yêu cầu thu hồi, chờ trả lời",
     RecipientStatus.RECALLED: "Đã thu hồi",
+    RecipientStatus.RECALL_REFUSED: "Từ chối thu hồi",
+}
+CHANGE_STATUS_LABELS = {
+    ChangeStatus.PENDING: "Đã gửi cập nhật, chờ trả lời",
+    ChangeStatus.APPLIED: "Đã cập nhật",
+    ChangeStatus.REFUSED: "Từ chối cập nhật",
 }
 CHANNEL_LABELS = {"internal": "Nội bộ hệ thống", "vxp": "Trục liên thông quốc gia"}
 ROLE_LABELS = {
@@ -103,8 +116,13 @@ def file_size(size: int) -> str:
 
 
 def recipient_status_label(status: str) -> str:
+    """Return the label of a recipient's status, or of its latest update's outcome."""
     try:
         return RECIPIENT_STATUS_LABELS[RecipientStatus(status)]
+    except ValueError:
+        pass
+    try:
+        return CHANGE_STATUS_LABELS[ChangeStatus(status)]
     except ValueError:
         return status
 

@@ -22,9 +22,13 @@ OUTGOING_ACTIONS = (
     "issue",
     "deliver",
     "replace_file",
+    "update",
     "return_draft",
+    "withdraw",
 )
-IRREVERSIBLE = frozenset({"return", "reject", "return_draft", "issue", "deliver"})
+IRREVERSIBLE = frozenset(
+    {"return", "reject", "return_draft", "issue", "deliver", "update", "withdraw"}
+)
 """Actions that ask for an explicit confirmation (and a reason where the service needs one)."""
 
 _DRAFT_EDITABLE = {Status.DRAFT, Status.IN_REVIEW, Status.AWAITING_APPROVAL, Status.APPROVED}
@@ -88,6 +92,8 @@ def _outgoing(user: User, document: Document) -> set[str]:
         allowed.add("issue")  # number, seal and send in one step
     if user.has_role(Role.CLERK) and status is Status.SEALED:
         allowed.add("deliver")  # sealed earlier (e.g. by another tool): only sending is left
+    if user.has_role(Role.CLERK) and status is Status.ISSUED:
+        allowed |= {"update", "withdraw"}  # after issue: correct the metadata, or take it back
     return allowed
 
 
@@ -99,6 +105,17 @@ def can_register_incoming(actor: Actor) -> bool:
 def can_draft(actor: Actor) -> bool:
     """Return whether the actor may start an outgoing draft."""
     return actor.has_role(Role.SPECIALIST, Role.UNIT_HEAD, Role.LEADER, Role.CLERK)
+
+
+def can_replace(actor: Actor, document: Document) -> bool:
+    """Return whether the page offers "draft a replacement" (văn bản thay thế) for an issued
+    document of the actor's agency."""
+    return (
+        document.direction == Direction.OUTGOING.value
+        and document.status == Status.ISSUED.value
+        and actor.agency_id == document.agency_id
+        and can_draft(actor)
+    )
 
 
 def can_reply(actor: Actor, document: Document) -> bool:

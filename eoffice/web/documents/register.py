@@ -15,7 +15,6 @@ from eoffice import clock
 from eoffice.documents import drafting
 from eoffice.documents import incoming as incoming_services
 from eoffice.documents import outgoing as outgoing_services
-from eoffice.documents.access import get_visible_document
 from eoffice.documents.blobs import Upload
 from eoffice.documents.metadata import DocumentMetadata, validate_metadata
 from eoffice.documents.models import Document
@@ -24,7 +23,7 @@ from eoffice.errors import EofficeError, NotFound
 from eoffice.org.models import Agency, Role, User
 from eoffice.org.services import list_agencies, users_with_role
 from eoffice.web.documents import bp
-from eoffice.web.documents.common import show_field_errors, to_int
+from eoffice.web.documents.common import prefill_replacement, show_field_errors, to_int, visible
 from eoffice.web.documents.permissions import can_draft, can_register_incoming
 from eoffice.web.documents.uploads import keep_upload, kept_file, kept_upload, upload_from
 from eoffice.web.forms_documents import DraftForm, IncomingForm
@@ -178,6 +177,7 @@ def create_draft() -> Any:
     reply_to = _reply_to(form.in_reply_to_id.data or request.args.get("reply_to"))
     form.in_reply_to_id.data = str(reply_to.id) if reply_to else ""
     if request.method == "GET":
+        prefill_replacement(form, request.args.get("replaces"))
         return _draft_page(form, reply_to, status=200)
     if not form.validate_on_submit():
         _keep_for_next_try(form, upload_from(form.file.data), keep=True)
@@ -191,6 +191,7 @@ def create_draft() -> Any:
         signer_id=to_int(form.signer_id.data) or 0,
         recipient_codes=tuple(form.recipients.data or ()),
         in_reply_to_id=reply_to.id if reply_to else None,
+        replaces_id=to_int(form.replaces_id.data),
     )
     try:
         document = outgoing_services.create_draft(db(), actor, data, upload, file_policy())
@@ -373,15 +374,7 @@ def _harden(response: Response) -> Response:
     return response
 
 
-def _reply_to(value: object) -> Document | None:
-    """Return the incoming document this draft answers, if the user may see it."""
-    document_id = to_int(value)
-    if document_id is None:
-        return None
-    try:
-        return get_visible_document(db(), current_actor(), document_id)
-    except NotFound:
-        return None
+_reply_to = visible  # the incoming document this draft answers, if the user may see it
 
 
 def _draft_page(form: DraftForm, reply_to: Document | None, *, status: int) -> tuple[str, int]:
@@ -398,5 +391,6 @@ def _draft_page(form: DraftForm, reply_to: Document | None, *, status: int) -> t
         "documents/create_draft.html",
         form=form,
         reply_to=reply_to,
+        replaces=visible(form.replaces_id.data),
         kept=kept_file(form.kept_file.data, actor.user_id),
     ), status

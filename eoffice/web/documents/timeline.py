@@ -31,6 +31,12 @@ EVENT_LABELS = {
     "document.number": "Cấp số, ngày",
     "document.seal": "Ký số cơ quan (đóng dấu)",
     "document.issue": "Phát hành",
+    "document.withdraw": "Thu hồi văn bản đã phát hành",
+    "document.recalled": "Nơi gửi thu hồi văn bản",
+    "document.update": "Cập nhật thông tin, gửi nơi nhận",
+    "document.updated_by_sender": "Nơi gửi cập nhật thông tin văn bản",
+    "document.replaced": "Được thay thế bởi văn bản khác",
+    "document.remote_status": "Nơi nhận báo trạng thái",
 }
 
 # Detail keys worth showing, in display order, with their labels.
@@ -44,6 +50,7 @@ DETAIL_LABELS = (
     ("leader", "Trình"),
     ("comment", "Ý kiến"),
     ("reason", "Lý do"),
+    ("changed", "Thông tin thay đổi"),
     ("result", "Kết quả"),
     ("note", "Ghi chú"),
     ("arrival_number", "Số đến"),
