@@ -35,7 +35,7 @@ from eoffice.org.models import Agency
 from vxp_adapter.arrivals import register_arrival
 from vxp_adapter.changes import apply_edoc_change, apply_recall_status, not_to_send
 from vxp_adapter.client import Transport
-from vxp_adapter.codes import BusinessDocType, MessageType, TransportAck
+from vxp_adapter.codes import BusinessDocType, MessageType, TransportAck, status_label
 from vxp_adapter.edxml_build import build_edoc, build_status
 from vxp_adapter.edxml_parse import parse_edoc, parse_status
 from vxp_adapter.errors import InvalidMessage, RemoteError, TransportError
@@ -286,8 +286,9 @@ def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
         agency_id=target.agency_id,
         details={
             "from": status.sender.organ_id,
-            "code": status.status_code,
-            "description": status.description,
+            "status_code": status.status_code,
+            "status": f"{status.status_code} {status_label(status.status_code) or ''}".strip(),
+            "reason": status.description,
         },
     )
     return _remember(

@@ -49,6 +49,7 @@ DETAIL_LABELS = (
     ("deadline", "Hạn xử lý"),
     ("leader", "Trình"),
     ("comment", "Ý kiến"),
+    ("status", "Trạng thái"),
     ("reason", "Lý do"),
     ("changed", "Thông tin thay đổi"),
     ("result", "Kết quả"),
