@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eoffice import clock
 from eoffice.db import make_engine, make_session_factory, transaction
+from eoffice.documents.amend import MetadataUpdate, update_issued_document
 from eoffice.documents.blobs import Upload
 from eoffice.documents.demo import seal_image, signature_image
 from eoffice.documents.drafting import DraftForm, build_draft_pdf
@@ -43,6 +44,7 @@ from eoffice.documents.outgoing import (
     review_draft,
     submit_draft,
 )
+from eoffice.documents.recall import withdraw_document
 from eoffice.documents.signatures import issue_with_seal, sign_as_leader
 from eoffice.migrate import upgrade_to_head
 from eoffice.org.actor import Actor
@@ -325,6 +327,22 @@ def _statuses_at_a(a: Instance, document_id: int) -> tuple[str, str]:
         return row.status, row.reason
 
 
+def _recipient_at_a(a: Instance, document_id: int) -> Recipient:
+    with transaction(a.factory) as session:
+        row = session.execute(
+            select(Recipient).where(Recipient.document_id == document_id)
+        ).scalar_one()
+        session.expunge(row)
+        return row
+
+
+def _copy_at_b(b: Instance, document_id: int) -> Document:
+    with transaction(b.factory) as session:
+        document = session.get(Document, document_id)
+        session.expunge(document)
+        return document
+
+
 def test_a_issues_b_accepts_and_assigns_a_sees_every_status(provinces):
     a, b = provinces
     subject = "Phối hợp triển khai trục liên thông văn bản giữa hai tỉnh"
@@ -373,3 +391,34 @@ def test_b_returns_a_document_with_a_reason(provinces):
         "status 02 at A",
     )
     assert reason == "Gửi nhầm cơ quan"
+
+
+def test_a_updates_then_withdraws_and_b_applies_both(provinces):
+    a, b = provinces
+    subject = "Văn bản để thử cập nhật rồi thu hồi"
+    sent_id = _issue_from_a(a, subject)
+    arrived_id = wait_for(lambda: _arrival_at_b(b, subject), "the edoc to arrive at B")
+    wait_for(lambda: _statuses_at_a(a, sent_id)[0] == "arrived", "status 01 at A")
+    corrected = "Văn bản để thử cập nhật rồi thu hồi (đã sửa trích yếu)"
+    new_due = clock.today() + timedelta(days=20)
+    with transaction(a.factory) as session:
+        update_issued_document(
+            session,
+            a.actor(session, "clerk"),
+            session.get(Document, sent_id),
+            MetadataUpdate(subject=corrected, due_date=new_due),
+            "Sai trích yếu",
+        )
+    wait_for(lambda: _copy_at_b(b, arrived_id).subject == corrected, "the update at B")
+    assert _copy_at_b(b, arrived_id).due_date == new_due
+    wait_for(
+        lambda: _recipient_at_a(a, sent_id).change_status == "update_applied", "15 (update) at A"
+    )
+    with transaction(a.factory) as session:
+        withdraw_document(
+            session, a.actor(session, "clerk"), session.get(Document, sent_id), "Ban hành nhầm"
+        )
+    wait_for(lambda: _copy_at_b(b, arrived_id).status == "recalled", "the recall at B")
+    copy = _copy_at_b(b, arrived_id)
+    assert copy.main_file_sha256 is None and copy.cancel_reason == "Ban hành nhầm"
+    wait_for(lambda: _statuses_at_a(a, sent_id)[0] == "recalled", "15 (recall) at A")

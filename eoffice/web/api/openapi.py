@@ -162,7 +162,11 @@ class UpdateBody(ReasonBody):
 
     subject: str | None = None
     due_date: IsoDate | None = Field(None, description="Hạn trả lời (YYYY-MM-DD)")
-    urgency: str | None = _choice([u.value for u in Urgency], None, "Mức độ khẩn")
+    urgency: str | None = Field(
+        None,
+        description="Mức độ khẩn",
+        json_schema_extra={"enum": [*(u.value for u in Urgency), None]},
+    )
     signer_name: str | None = None
     signer_position: str | None = None
     page_amount: int | None = None
