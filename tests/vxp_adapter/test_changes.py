@@ -7,7 +7,7 @@ other end: it receives what we send and answers, or it sends and we receive.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -98,6 +98,54 @@ def _received_by_vpcp(hub, kind: MessageType) -> list[bytes]:
     for item in items:
         client.update_status(item.doc_id, "done")
     return data
+
+
+def test_the_13_waits_while_the_edoc_is_still_due(hub, eoffice_db, policy):
+    doc_id, clerk_id = _issue_to_vpcp(eoffice_db, policy)
+    with transaction(eoffice_db) as session:  # the edoc is in backoff (an earlier failure)
+        edoc_row = session.execute(select(OutboxMessage)).scalar_one()
+        edoc_row.next_attempt_at = clock.now() + timedelta(hours=1)
+    _withdraw(eoffice_db, doc_id, clerk_id)
+    assert sync.send_pending(eoffice_db, hub.client("b"), policy) == 0
+    assert _outbox(eoffice_db) == [("edoc", "pending"), ("13", "pending")]
+    with transaction(eoffice_db) as session:
+        recall_row = (
+            session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
+            .scalars()
+            .first()
+        )
+        assert recall_row.next_attempt_at > clock.now()  # looked at again later, not sent
+    assert _recipient(eoffice_db, doc_id)[0] == "recall_requested"
+
+
+def test_a_replacement_goes_out_as_type_3_naming_the_old_document(hub, eoffice_db, policy):
+    old_id, clerk_id = _issue_to_vpcp(eoffice_db, policy)
+    with transaction(eoffice_db) as session:
+        old = session.get(Document, old_id)
+        new = Document(
+            agency_id=old.agency_id,
+            direction="outgoing",
+            status="sealed",
+            type_code="CV",
+            type_name="Công văn",
+            subject="V/v báo cáo kết nối (thay thế)",
+            code_number="06",
+            code_notation="UBND-VP",
+            issued_date=clock.today(),
+            replaces_id=old.id,
+        )
+        session.add(new)
+        session.flush()
+        attach_main_pdf(session, new, Upload("tt.pdf", "application/pdf", make_pdf("tt")), policy)
+        set_recipients(session, new, [VPCP])
+        issue_document(session, Actor(user=session.get(User, clerk_id)), new)
+        old_document_id = old.edxml_document_id
+    assert sync.send_pending(eoffice_db, hub.client("b"), policy) == 2
+    first, second = (parse_edoc(raw) for raw in _received_by_vpcp(hub, MessageType.EDOC))
+    assert first.business.doc_type == BusinessDocType.NEW
+    assert second.business.doc_type == BusinessDocType.REPLACE and second.code_number == "06"
+    (replaced,) = second.business.replacements
+    assert (replaced.document_id, replaced.organ_ids) == (old_document_id, (VPCP,))
 
 
 def test_withdrawn_before_it_went_out_nothing_is_sent(hub, eoffice_db, policy):

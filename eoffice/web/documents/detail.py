@@ -23,6 +23,7 @@ from eoffice.errors import NotFound
 from eoffice.org.models import Role, User
 from eoffice.org.services import get_user_or_raise, list_users, users_with_role
 from eoffice.web.documents import bp
+from eoffice.web.documents.common import visible
 from eoffice.web.documents.permissions import (
     IRREVERSIBLE,
     available_actions,
@@ -103,20 +104,10 @@ def render_document(
         irreversible=IRREVERSIBLE,
         may_reply=can_reply(actor, document),
         may_replace=can_replace(actor, document),
-        replaces=_visible(document.replaces_id),
-        replaced_by=[d for d in replaced_by(db(), document) if _visible(d.id)],
+        replaces=visible(document.replaces_id),
+        replaced_by=[d for d in replaced_by(db(), document) if visible(d.id)],
         duplicate=duplicate,
     ), status
-
-
-def _visible(document_id: int | None) -> Document | None:
-    """Return a linked document when the current user may see it (a link never leaks)."""
-    if document_id is None:
-        return None
-    try:
-        return get_visible_document(db(), current_actor(), document_id)
-    except NotFound:
-        return None
 
 
 def new_form(key: str) -> FlaskForm:
