@@ -326,10 +326,14 @@ def _pki_dir(app: AppContext) -> Path:
 
 
 def _register_part_commands() -> None:
-    """Commands that signing/ and vxp_adapter/ provide (they read ctx.obj for defaults)."""
+    """Commands that signing/ and vxp_adapter/ provide (they read ctx.obj for defaults), and
+    backup/restore, kept in their own module."""
+    from eoffice.cli_backup import backup_command, restore_command
     from signing.cli import verify_pdf
     from vxp_adapter.cli import vxp, vxp_hub
 
+    main.add_command(backup_command)
+    main.add_command(restore_command)
     main.add_command(verify_pdf)
     main.add_command(vxp)
     main.add_command(vxp_hub)

@@ -36,3 +36,10 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migration history is empty"
     return head
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision id of our migration history (a restorable archive names one of them)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
