@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,7 @@ class BarProgress:
         if total <= 0:
             click.echo(f"{label}…", err=True)
             return
-        self.bar = click.progressbar(
-            length=total, label=label, file=click.get_text_stream("stderr")
-        )
+        self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
         self.bar.__enter__()
 
     def advance(self, amount: int) -> None:

@@ -209,13 +209,13 @@ def _accept(manifest: Manifest, engine: str) -> None:
             "Bản sao lưu định dạng {got}; phiên bản eoffice này đọc định dạng {want}",
             params={"got": manifest.format_version, "want": FORMAT_VERSION},
         )
-    if manifest.database.member != DATABASE_MEMBERS.get(manifest.engine):
-        raise ArchiveDamaged("Tệp kê khai (manifest.json) của bản sao lưu bị hỏng")
     if manifest.engine != engine:
         raise ArchiveMismatch(
             "Bản sao lưu của {got}, còn cơ sở dữ liệu đích là {want}: không khôi phục chéo",
             params={"got": manifest.engine, "want": engine},
         )
+    if manifest.database.member != DATABASE_MEMBERS.get(manifest.engine):
+        raise ArchiveDamaged("Tệp kê khai (manifest.json) của bản sao lưu bị hỏng")
     if manifest.schema_revision not in known_revisions():
         raise ArchiveMismatch(
             "Bản sao lưu có lược đồ {got} mà phiên bản eoffice này ({version}) không biết; "
