@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     session_lifetime_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    proxy_count: int = Field(default=0, ge=0, le=5)
+    """Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (nginx: 1)."""
+    metrics_token: SecretStr = SecretStr("")
+    """Bearer token Prometheus sends to GET /metrics; empty turns the endpoint off (404)."""
     run_jobs_in_web: bool | None = None
     """Run background jobs inside `eoffice run`; default: only with the embedded SQLite database."""
 
@@ -262,6 +266,11 @@ def _read_or_create_secret_key(instance_dir: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(key + "\n")
     return key
+
+
+def prometheus_multiproc_dir() -> str:
+    """prometheus_client's multiprocess directory (set for gunicorn with several workers)."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 
 
 def test_postgres_url() -> str:

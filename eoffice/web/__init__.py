@@ -49,10 +49,17 @@ def create_app(
     babel.init_app(app, locale_selector=select_locale)
     _register_blueprints(app)
     _register_template_helpers(app)
-    from eoffice.web import errors, session
+    from eoffice.web import errors, metrics, session
 
+    metrics.init_app(app)
     session.init_app(app)
     errors.init_app(app)
+    if settings.proxy_count:
+        # Client address, scheme and host as the reverse proxy saw them (audit IPs, Secure links).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
 
 
@@ -65,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from eoffice.web.documents import bp as documents_bp
     from eoffice.web.health import bp as health_bp
     from eoffice.web.home import bp as home_bp
+    from eoffice.web.metrics import bp as metrics_bp
     from eoffice.web.registers import bp as registers_bp
     from eoffice.web.tasks import register_pages as register_task_pages
     from eoffice.web.verify import bp as verify_bp
@@ -80,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
         registers_bp,
         admin_signing_bp,
         admin_exchange_bp,
+        metrics_bp,
     ):
         app.register_blueprint(blueprint)
     register_task_pages(app)  # Nhắc việc and Báo cáo
