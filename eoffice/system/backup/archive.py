@@ -273,16 +273,15 @@ def _copy_hashing(stream: IO[bytes], target: Path, progress: Progress) -> str:
 
 
 def _check_complete(root: Path, manifest: Manifest, seen: dict[str, str]) -> Staged:
-    def expect(entry: FileEntry, label: str) -> None:
+    def expect(entry: FileEntry) -> None:
         if seen.pop(entry.member, None) != entry.sha256:
             raise ArchiveDamaged(
-                "Tệp sao lưu bị hỏng: {what} thiếu hoặc sai mã kiểm tra", params={"what": label}
+                "Tệp sao lưu bị hỏng: {what} thiếu hoặc sai mã kiểm tra",
+                params={"what": entry.member},
             )
 
-    expect(manifest.database, "cơ sở dữ liệu")
-    expect(manifest.blob_index, "danh mục tệp")
-    for entry in manifest.trust_files:
-        expect(entry, entry.member)
+    for entry in (manifest.database, manifest.blob_index, *manifest.trust_files):
+        expect(entry)
     index = parse_blob_index((root / "blobs.index").read_bytes())
     for sha, size in index.items():
         if seen.pop(f"blobs/{sha}", None) != sha or (root / "blobs" / sha).stat().st_size != size:
