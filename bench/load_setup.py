@@ -63,6 +63,12 @@ def start_cluster(data: Path, port: int) -> None:
         data.mkdir(parents=True, exist_ok=True)
         shutil.chown(data, "postgres", "postgres")
         pg(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"])
+    status = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "pg_ctl", "-D", str(data), "status"],
+        capture_output=True,
+    )
+    if status.returncode == 0:
+        return  # already running (a second setup on the same cluster)
     options = (
         f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data} "
         "-c max_connections=300 -c shared_buffers=512MB -c work_mem=16MB "

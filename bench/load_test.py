@@ -343,6 +343,55 @@ def print_level(level: dict) -> None:
             print(f"- {name} errors: {a['error_kinds']}")
 
 
+PROFILED = (
+    ("clerk", "register"),
+    ("clerk", "present"),
+    ("clerk", "documents_queue"),
+    ("leader", "dashboard"),
+    ("leader", "assign"),
+    ("leader", "sign"),
+    ("leader", "documents_queue"),
+    ("specialist", "task_progress"),
+    ("specialist", "task_detail"),
+    ("specialist", "tasks_list"),
+)
+
+
+def profile(ctx: dict, pids: dict[str, int], calls: int) -> None:
+    """CPU milliseconds per call of each action, one call at a time (less sensitive to the
+    machine's load than latencies): server = gunicorn + worker, database = PostgreSQL."""
+    results = ctx["results"] = Results()
+    results.window = (0.0, float("inf"))
+    ctx["stop"] = threading.Event()
+    users = ctx["pools"].users
+    print("| action | calls | server CPU ms/call | PostgreSQL CPU ms/call | wall p50 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for role, action in PROFILED:
+        pool = action if action in ("assign", "sign") else None
+        accounts = [
+            k for k, u in sorted(users.items()) if u["role"] == role and (not pool or u[pool])
+        ]
+        user = User(0, role, accounts[0], ctx)
+        if role == "leader":
+            user.login()
+        getattr(user, action)()  # warm the code path
+        results.samples.clear()
+        before = {name: server_cpu(pid) for name, pid in pids.items()}
+        for _ in range(calls):
+            if pool and not users[user.account][pool]:
+                accounts = [k for k in accounts if users[k][pool]]
+                user = User(0, role, accounts[0], ctx)
+            getattr(user, action)()
+        spent = {name: server_cpu(pid) - before[name] for name, pid in pids.items()}
+        server = (spent["gunicorn"] + spent["worker"]) * 1000 / calls
+        p50 = percentiles(results.samples[action])[0] if results.samples[action] else float("nan")
+        print(
+            f"| {role}.{action} | {calls} | {server:.0f} | {spent['postgres'] * 1000 / calls:.0f} | {p50:.0f} |"
+        )
+    if results.fallbacks or results.errors:
+        print(f"fallbacks {dict(results.fallbacks)}, errors {dict(results.errors)}")
+
+
 def main() -> None:
     from bench.load_server import postmaster_pid, start, stop
 
@@ -358,6 +407,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--profile", type=int, default=0, help="instead: N sequential calls per action"
+    )
     args = parser.parse_args()
     data = json.loads((args.dir / "pools.json").read_text())
     processes = start(
@@ -383,6 +435,9 @@ def main() -> None:
     }
     levels = []
     try:
+        if args.profile:
+            profile(ctx, pids, args.profile)
+            return
         for n in (int(x) for x in args.levels.split(",")):
             levels.append(run_level(n, ctx, args, pids))
             print_level(levels[-1])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from eoffice import clock
 from eoffice.cli import AppContext, fail, pass_app
@@ -95,6 +96,9 @@ def backup_command(app: AppContext, output: Path | None, quiet: bool) -> None:
     except BackupError as e:
         progress.close()
         fail(e.render())
+    except SQLAlchemyError as e:
+        progress.close()
+        fail(f"không đọc được cơ sở dữ liệu: {getattr(e, 'orig', e)}")
     progress.close()
     _audit(app, "instance.backup", {"file": out.name, "revision": manifest.schema_revision})
     click.echo(f"Đã sao lưu vào {out}: {_summary(manifest)}.")
@@ -121,6 +125,9 @@ def restore_command(app: AppContext, archive: Path, replace: bool, quiet: bool) 
     except BackupError as e:
         progress.close()
         fail(e.render())
+    except SQLAlchemyError as e:
+        progress.close()
+        fail(f"không kết nối được cơ sở dữ liệu đích: {getattr(e, 'orig', e)}")
     progress.close()
     click.echo(f"Đã khôi phục từ {archive}: {_summary(result.manifest)}.")
     if result.previous_trust_dir:
