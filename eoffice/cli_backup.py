@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,20 @@ class BarProgress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+@contextmanager
+def _reported(progress: BarProgress, unreachable: str) -> Iterator[None]:
+    """Close the bar, and turn a refusal or an unreachable database into one line and exit 1."""
+    try:
+        yield
+    except BackupError as e:
+        progress.close()
+        fail(e.render())
+    except SQLAlchemyError as e:
+        progress.close()
+        fail(f"{unreachable}: {getattr(e, 'orig', e)}")
+    progress.close()
 
 
 def _instance(app: AppContext) -> Instance:
@@ -91,15 +107,8 @@ def backup_command(app: AppContext, output: Path | None, quiet: bool) -> None:
     if out.exists():
         fail(f"tệp {out} đã tồn tại; chọn tên khác")
     progress = BarProgress(quiet)
-    try:
+    with _reported(progress, "không đọc được cơ sở dữ liệu"):
         manifest = create_backup(_instance(app), out, progress, started)
-    except BackupError as e:
-        progress.close()
-        fail(e.render())
-    except SQLAlchemyError as e:
-        progress.close()
-        fail(f"không đọc được cơ sở dữ liệu: {getattr(e, 'orig', e)}")
-    progress.close()
     _audit(app, "instance.backup", {"file": out.name, "revision": manifest.schema_revision})
     click.echo(f"Đã sao lưu vào {out}: {_summary(manifest)}.")
 
@@ -120,15 +129,8 @@ def restore_command(app: AppContext, archive: Path, replace: bool, quiet: bool) 
     """
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     progress = BarProgress(quiet)
-    try:
+    with _reported(progress, "không kết nối được cơ sở dữ liệu đích"):
         result = restore_backup(_instance(app), archive, progress, replace=replace, stamp=stamp)
-    except BackupError as e:
-        progress.close()
-        fail(e.render())
-    except SQLAlchemyError as e:
-        progress.close()
-        fail(f"không kết nối được cơ sở dữ liệu đích: {getattr(e, 'orig', e)}")
-    progress.close()
     click.echo(f"Đã khôi phục từ {archive}: {_summary(result.manifest)}.")
     if result.previous_trust_dir:
         click.echo(f"Thư mục chứng thư tin cậy cũ được giữ ở {result.previous_trust_dir}.")
