@@ -80,7 +80,9 @@ class Settings(BaseSettings):
     signing_trust_dir: Path | None = None
     """Directory of trusted PEM roots for validating arriving signatures; default instance_dir/trust."""
     signing_tsa_url: str = ""
+    """RFC 3161 timestamp authority; the worker (never a web request) adds the timestamps."""
     signing_pkcs11_module: str = ""
+    """PKCS#11 module through which the server reaches signing tokens and HSMs."""
 
     due_soon_working_days: int = Field(default=3, ge=0, le=30)
     task_extension_policy: Literal["in_force_at_request", "latest_approved", "original"] = (

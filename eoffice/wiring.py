@@ -17,10 +17,12 @@ def file_policy(settings: Settings) -> FilePolicy:
 
 
 def signature_config(settings: Settings, *, online: bool = False) -> SignatureConfig:
-    """The public address (QR codes), the trust store and the timestamp authority."""
+    """The public address (QR codes), the trust store, the timestamp authority and the PKCS#11
+    module; ``online`` (the worker only) lets validation fetch OCSP responses and CRLs."""
     return SignatureConfig(
         online=online,
         base_url=settings.base_url,
         trust_dir=settings.effective_trust_dir,
         tsa_url=settings.signing_tsa_url,
+        pkcs11_module=settings.signing_pkcs11_module,
     )

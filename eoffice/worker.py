@@ -72,21 +72,27 @@ def default_jobs(settings: Settings) -> list[Job]:
         Job(id="reminders.sweep", seconds=60, run=remind),
         Job(id="mail.send", seconds=30, run=mail),
         Job(id="reports.snapshots", seconds=3600, run=snapshots),
+        recheck_job(settings),
     ]
 
 
 def archive_job(settings: Settings) -> Job:
-    """Add and renew PAdES B-LTA archive timestamps of issued documents (needs a TSA)."""
+    """Timestamp what signing requests left at B-B, then keep the archive timestamps renewed
+    (B-T … B-LTA; needs a TSA). Every minute, so a signature is timestamped soon after."""
     from eoffice.documents.archive import renew_due_archives
     from eoffice.wiring import file_policy, signature_config
 
     policy, config = file_policy(settings), signature_config(settings, online=True)
+    return Job("signing.archive", 60, lambda f: renew_due_archives(f, policy, config))
 
-    def run(factory: sessionmaker[Session]) -> None:
-        with transaction(factory) as session:
-            renew_due_archives(session, policy, config)
 
-    return Job("signing.archive", 3600, run)
+def recheck_job(settings: Settings) -> Job:
+    """Validate again with OCSP/CRL fetched online what web requests validated offline."""
+    from eoffice.documents.revalidation import recheck_due_signatures
+    from eoffice.wiring import file_policy, signature_config
+
+    policy, config = file_policy(settings), signature_config(settings, online=True)
+    return Job("signing.recheck", 60, lambda f: recheck_due_signatures(f, policy, config))
 
 
 def vxp_jobs(settings: Settings) -> list[Job]:

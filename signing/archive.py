@@ -18,7 +18,13 @@ from pyhanko.sign.validation import async_add_validation_info
 
 from signing import _pdf
 from signing._engine import VN_TZ, vn_now
-from signing.errors import FieldMissing, LevelUnavailable, NotSignedPdf, TimestampUnavailable
+from signing.errors import (
+    FieldMissing,
+    LevelUnavailable,
+    NotSignedPdf,
+    SigningError,
+    TimestampUnavailable,
+)
 from signing.trust import Level, SigningServices, validation_context
 
 __all__ = [
@@ -62,8 +68,11 @@ def renew_archive_timestamp(
 ) -> bytes | None:
     """Add validation data and a fresh archive timestamp when the last one is due for renewal.
 
-    Returns the new PDF, or ``None`` when nothing is due. A signed document without any
-    document timestamp gets its first one (it becomes B-LTA).
+    Returns the new PDF, or ``None`` when nothing is due. Signatures made after the last
+    document timestamp (or all of them, when there is none) first get their certificates and
+    revocation data in the DSS (B-LT); the new timestamp then covers them (B-LTA). So a B-B
+    signature made where no network call belongs (a web request) reaches B-T, B-LT and B-LTA
+    in one later call: ETSI EN 319 142-1 lets a document timestamp be the B-T timestamp.
 
     :raises NotSignedPdf: when the document has no signature at all.
     :raises BrokenSignature: when an existing signature no longer matches the document.
@@ -77,6 +86,7 @@ def renew_archive_timestamp(
     if not force and due is not None and (now or vn_now()) < due:
         return None
     stamper = _pdf_timestamper(services)
+    pdf = _embed_new_signatures_validation(reader, pdf, services)
     vc = validation_context(services)
     try:
         out = asyncio.run(
@@ -87,6 +97,23 @@ def renew_archive_timestamp(
     except (TimestampRequestError, OSError) as e:
         raise TimestampUnavailable(str(e)) from e
     return out.getvalue()
+
+
+def _embed_new_signatures_validation(reader, pdf: bytes, services: SigningServices) -> bytes:
+    """Return ``pdf`` with DSS data for each signature no document timestamp covers yet."""
+    stamps = reader.embedded_timestamp_signatures
+    covered = stamps[-1].signed_revision if stamps else -1
+    fields = [
+        e.field_name for e in reader.embedded_regular_signatures if e.signed_revision > covered
+    ]
+    for name in fields:
+        try:
+            pdf = extend_signature(pdf, name, Level.B_LT, services)
+        except SigningError:
+            raise
+        except Exception as e:  # the chain or its revocation data could not be established
+            raise LevelUnavailable(f"dữ liệu kiểm tra chữ ký {name}: {e}") from e
+    return pdf
 
 
 def _pdf_timestamper(services: SigningServices) -> PdfTimeStamper:

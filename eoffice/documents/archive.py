@@ -1,67 +1,106 @@
-"""Keep issued documents verifiable for the archive: PAdES B-LTA, renewed before it expires.
+"""Timestamps and long-term validation data, added by the worker after the request committed.
 
-The issue step runs inside a web request, where no network call belongs; it only marks the
-document due. The worker then embeds the validation data (B-LT) and a document timestamp (B-LTA),
-and renews that timestamp before the authority's certificate expires.
+Signing requests make PAdES B-B signatures and call no network service; with a TSA configured
+they only mark the document due (``archive_due_at``). This job then embeds the certificates and
+revocation data of the new signatures (B-LT) and adds a document timestamp over everything
+(B-LTA; the document timestamp is also the B-T proof of time), and renews that timestamp
+before the authority's certificate expires. Levels at each moment: docs/architecture.md.
+
+The TSA and OCSP/CRL calls happen between two short transactions, never inside one: the
+first reads what is due, the second stores the result only if the document's main file is
+still the one that was stamped (a signing step may have replaced it meanwhile; it is then due
+again and the next run stamps the new version).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import signing
 from eoffice import clock
+from eoffice.db import transaction
 from eoffice.documents.blobs import FilePolicy, Upload
-from eoffice.documents.files import attach_main_pdf, read_file
+from eoffice.documents.due_files import DueFile, lock_unchanged, read_due
+from eoffice.documents.files import attach_main_pdf
 from eoffice.documents.models import Document
 from eoffice.documents.signatures import SignatureConfig
 
 log = logging.getLogger(__name__)
 
 
+def due_archives(
+    session: Session, policy: FilePolicy, *, limit: int = 50, now: datetime | None = None
+) -> list[DueFile]:
+    """Return the documents whose validation data and archive timestamp are due."""
+    return read_due(session, policy, Document.archive_due_at, now or clock.now(), limit)
+
+
+def stamp(work: DueFile, config: SignatureConfig, now: datetime) -> bytes | None:
+    """Return the PDF with validation data and a new archive timestamp (network; no session).
+
+    :raises signing.SigningError: the TSA or the revocation services failed.
+    """
+    return signing.renew_archive_timestamp(work.pdf, config.services, now=now, force=True)
+
+
+def store_archive(
+    session: Session, policy: FilePolicy, work: DueFile, new_pdf: bytes | None
+) -> bool:
+    """Keep ``new_pdf`` as the main file unless the document changed since it was read.
+
+    Returns whether it was stored; the next due date is that of the newest timestamp.
+    """
+    document = lock_unchanged(session, work)
+    if document is None:
+        return False  # replaced by a signing step meanwhile: still due, stamped next run
+    pdf = work.pdf
+    if new_pdf is not None:
+        upload = Upload("luu-tru.pdf", "application/pdf", new_pdf)
+        attach_main_pdf(session, document, upload, policy, kind="archived")
+        pdf = new_pdf
+    due = signing.renewal_due_at(pdf)
+    document.archive_due_at = due.astimezone(clock.LOCAL_TZ) if due else None
+    session.flush()
+    return new_pdf is not None
+
+
+RETRY_AFTER = timedelta(hours=1)
+"""How long a document whose stamping failed (TSA or OCSP down) waits before the next try."""
+
+
 def renew_due_archives(
-    session: Session,
+    factory: sessionmaker[Session],
     policy: FilePolicy,
     config: SignatureConfig,
     *,
     limit: int = 50,
     now: datetime | None = None,
 ) -> int:
-    """Add or renew the archive timestamp of issued documents that are due; return how many.
+    """The worker job: stamp every due document; return how many got a new version.
 
-    A document whose renewal fails stays due and is tried again on the next run.
+    A document whose stamping fails stays due and is tried again after :data:`RETRY_AFTER`.
     """
     moment = now or clock.now()
-    stmt = (
-        select(Document)
-        .where(Document.archive_due_at.is_not(None), Document.archive_due_at <= moment)
-        .order_by(Document.archive_due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    renewed = 0
-    for document in session.execute(stmt).scalars():
-        _, pdf = read_file(policy, document)
+    with transaction(factory) as session:
+        work = due_archives(session, policy, limit=limit, now=moment)
+    stored = 0
+    for item in work:
         try:
-            new_pdf = signing.renew_archive_timestamp(pdf, config.services, now=moment, force=True)
+            new_pdf = stamp(item, config, moment)
         except signing.SigningError as e:
-            log.warning("archive timestamp of document %s not renewed: %s", document.id, e.vi)
+            log.warning("archive timestamp of document %s not added: %s", item.document_id, e.vi)
+            with transaction(factory) as session:
+                _postpone(session, item, moment + RETRY_AFTER)
             continue
-        if new_pdf is not None:
-            attach_main_pdf(
-                session,
-                document,
-                Upload("luu-tru.pdf", "application/pdf", new_pdf),
-                policy,
-                kind="archived",
-            )
-            renewed += 1
-            pdf = new_pdf
-        due = signing.renewal_due_at(pdf)
-        document.archive_due_at = due.astimezone(clock.LOCAL_TZ) if due else None
-    session.flush()
-    return renewed
+        with transaction(factory) as session:
+            stored += store_archive(session, policy, item, new_pdf)
+    return stored
+
+
+def _postpone(session: Session, work: DueFile, until: datetime) -> None:
+    document = lock_unchanged(session, work)
+    if document is not None:  # else a signing step made it due anew
+        document.archive_due_at = until

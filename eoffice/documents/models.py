@@ -138,7 +138,13 @@ class Document(Base):
     """green | amber | red from validating the main PDF's signatures; empty when not validated."""
     signature_report: Mapped[dict[str, Any] | None]
     archive_due_at: Mapped[datetime | None] = mapped_column(index=True)
-    """When the issued PDF's archive timestamp (PAdES B-LTA) must be added or renewed."""
+    """When the worker must add or renew the PDF's validation data and document timestamp
+    (signing requests never call the TSA; see eoffice.documents.archive)."""
+    signature_recheck_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the worker must validate the main PDF again with OCSP/CRL fetched online (a web
+    request validated it offline); None when settled."""
+    signature_rechecks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Online re-validations tried so far (the retry interval grows with it)."""
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Folded (no diacritics, đ→d) subject, số/ký hiệu, agency, notes and PDF text, for search."""
     cancelled_at: Mapped[datetime | None]
@@ -199,6 +205,32 @@ class DocumentFile(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     document: Mapped[Document] = relationship(back_populates="files")
+
+
+class ExternalSignature(Base):
+    """A signature waiting for a USB token on the user's computer (interrupted signing).
+
+    The server prepared the PDF and the bytes to sign; the user's signing tool returns the
+    signature value to the same user's session or API token before ``expires_at``.
+    """
+
+    __tablename__ = "external_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    """Who started it; only they may finish it."""
+    credential_id: Mapped[int] = mapped_column(ForeignKey("signing_credentials.id"))
+    step: Mapped[str] = mapped_column(String(10))
+    """sign (the leader's signature) | seal (the agency's signature at issue)"""
+    base_sha256: Mapped[str] = mapped_column(String(64))
+    """The main file it was prepared from: finishing is refused if the document changed since."""
+    state: Mapped[str] = mapped_column(Text)
+    """signing.PendingSignature.to_json(): the prepared PDF and the signed attributes."""
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AssignmentRole(enum.StrEnum):

@@ -185,6 +185,22 @@ def return_draft(session: Session, actor: Actor, document: Document, comment: st
     _move(session, actor, document, Action.RETURN_DRAFT, comment=comment)
 
 
+def check_can_sign(actor: Actor, document: Document) -> None:
+    """:raises PermissionDenied: not the signer. :raises InvalidTransition: not approved."""
+    _require_signer(actor, document)
+    next_status(document.status, Action.SIGN)
+
+
+def check_can_seal(actor: Actor, document: Document) -> None:
+    """The clerk's seal step starts from a signed (or an already numbered) document.
+
+    :raises PermissionDenied: not a clerk. :raises InvalidTransition: otherwise.
+    """
+    require_role(actor, Role.CLERK)
+    if document.status != Status.NUMBERED:
+        next_status(document.status, Action.NUMBER)
+
+
 def _require_signer(actor: Actor, document: Document, power: Power = Power.SIGN) -> None:
     actor.require_power(power)
     if actor.principal is None or document.signer_id != actor.principal.id:

@@ -131,6 +131,7 @@ def _deliver_internally(session: Session, sent: Document, recipient: Recipient) 
         # Same bytes and same trust store as the validation done at issue: its report holds here.
         signature_status=sent.signature_status,
         signature_report=sent.signature_report,
+        signature_recheck_at=sent.signature_recheck_at,
         arrival_at=clock.now(),
     )
     # The same bytes, not a copy: the store is content-addressed.

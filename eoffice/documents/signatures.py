@@ -4,9 +4,8 @@ the agency seal, and validation of every signed PDF that arrives."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -19,10 +18,25 @@ from eoffice.documents.models import Document, Recipient
 from eoffice.documents.numbering import date_line
 from eoffice.documents.outgoing import assign_number, mark_sealed, mark_signed
 from eoffice.documents.recipients import issue_document
-from eoffice.errors import EofficeError, InvalidInput, NotFound
+from eoffice.documents.signing_keys import (
+    SigningFailed,
+    find_credential,
+    lock_document,
+    signing_errors,
+    unlocked_key,
+)
+from eoffice.documents.workflow import Status
 from eoffice.org.actor import Actor
-from eoffice.org.credentials import active_credential
-from eoffice.org.models import CredentialKind, SigningCredential
+from eoffice.org.models import SigningCredential
+
+__all__ = [
+    "REQUEST_LEVEL",
+    "SignatureConfig",
+    "SigningFailed",
+    "issue_with_seal",
+    "record_validation",
+    "sign_as_leader",
+]
 
 MM = 72 / 25.4
 # Where the fields go on an uploaded A4 draft (NĐ 30 Phụ lục I layout): số/ký hiệu under the
@@ -36,11 +50,9 @@ DEFAULT_LAYOUT = {
 }
 
 
-class SigningFailed(EofficeError):
-    """A signing or validation step failed; the message comes from ``signing/`` in Vietnamese."""
-
-    code = "signing_failed"
-    http_status = 422
+REQUEST_LEVEL = signing.Level.B_B
+"""What a signature made inside a web request reaches: no TSA call belongs in a request's
+transaction. With a TSA configured the worker then raises the document (see ``archive.py``)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,9 @@ class SignatureConfig:
     tsa_url: str = ""
     online: bool = False
     """Fetch OCSP/CRL while validating. Off inside web requests (no network calls in a request's
-    transaction: revocation then soft-fails to amber); on in the worker."""
+    transaction: revocation then soft-fails to amber, and the worker checks again online)."""
+    pkcs11_module: str = ""
+    """The PKCS#11 module through which tokens and HSMs are reached (``signing_pkcs11_module``)."""
 
     @property
     def services(self) -> signing.SigningServices:
@@ -62,19 +76,6 @@ class SignatureConfig:
             allow_fetching=self.online,
             timeout=10.0,
         )
-
-    @property
-    def level(self) -> signing.Level:
-        return signing.Level.B_T if self.tsa_url else signing.Level.B_B
-
-
-@contextmanager
-def _signing_errors() -> Iterator[None]:
-    try:
-        yield
-    except signing.SigningError as e:
-        field = "passphrase" if isinstance(e, signing.errors.KeyAccessError) else "file"
-        raise SigningFailed(e.vi, code=e.code, fields={field: e.message_vi}) from e
 
 
 def new_verify_code() -> str:
@@ -97,28 +98,8 @@ def prepare_draft_pdf(pdf: bytes, config: SignatureConfig, code: str) -> bytes:
         qr=DEFAULT_LAYOUT["qr"],
         verify_url=verify_url(config, code),
     )
-    with _signing_errors():
+    with signing_errors():
         return signing.prepare_draft(pdf, layout)
-
-
-def _credential(
-    session: Session, *, user_id: int | None = None, agency_id: int | None = None
-) -> SigningCredential:
-    credential = active_credential(session, user_id=user_id, agency_id=agency_id)
-    if credential is None or credential.kind != CredentialKind.PKCS12 or not credential.pkcs12:
-        owner = "người ký" if user_id else "cơ quan"
-        raise NotFound(
-            "Chưa có chứng thư số của {owner}; đề nghị quản trị cài đặt", params={"owner": owner}
-        )
-    return credential
-
-
-def _load_key(credential: SigningCredential, passphrase: str) -> signing.SigningKey:
-    if not passphrase:
-        raise InvalidInput("Nhập mật khẩu khóa ký số", fields={"passphrase": "Bắt buộc"})
-    assert credential.pkcs12 is not None
-    with _signing_errors():
-        return signing.load_pkcs12(credential.pkcs12, passphrase)
 
 
 def sign_as_leader(
@@ -137,22 +118,47 @@ def sign_as_leader(
     # The person who signs uses their own key, also when signing for a delegator (TUQ/KT).
     user = actor.user
     assert user is not None
-    credential = _credential(session, user_id=user.id)
-    key = _load_key(credential, passphrase)
+    credential = find_credential(session, user_id=user.id)
+    lock_document(session, document)
+    with unlocked_key(credential, passphrase, config.pkcs11_module) as key:
+        pdf = prepare_for_leader(session, document, policy, config)
+        spec = leader_spec(document, user.full_name, credential)
+        with signing_errors():
+            result = signing.sign_leader(pdf, key, spec, level=REQUEST_LEVEL)
+    mark_signed(session, actor, document, result.pdf, policy)
+    after_signature(document, config)
+
+
+def prepare_for_leader(
+    session: Session, document: Document, policy: FilePolicy, config: SignatureConfig
+) -> bytes:
+    """Return the draft with the fields and the QR code, ready for the leader's signature.
+
+    They go in just before the first signature, so reviewers see the draft as uploaded and
+    nothing is drawn on the page after anyone signs.
+    """
     _, pdf = read_file(policy, document)
-    # The fields and the QR code go in just before the first signature, so reviewers see the
-    # draft as uploaded and nothing is drawn on the page after anyone signs.
     if document.verify_code is None:
         document.verify_code = new_verify_code()
-    pdf = prepare_draft_pdf(pdf, config, document.verify_code)
-    spec = signing.LeaderSignature(
-        signer_name=user.full_name,
+        session.flush()
+    return prepare_draft_pdf(pdf, config, document.verify_code)
+
+
+def leader_spec(
+    document: Document, signer_name: str, credential: SigningCredential
+) -> signing.LeaderSignature:
+    return signing.LeaderSignature(
+        signer_name=signer_name,
         signature_image=credential.image_png,
         location=document.agency.name,
     )
-    with _signing_errors():
-        result = signing.sign_leader(pdf, key, spec, level=config.level, services=config.services)
-    mark_signed(session, actor, document, result.pdf, policy)
+
+
+def after_signature(document: Document, config: SignatureConfig) -> None:
+    """Leave the network part to the worker: with a TSA, the document is due for validation
+    data and a document timestamp (B-B now; B-T and B-LTA once the worker has run)."""
+    if config.tsa_url:
+        document.archive_due_at = clock.now()
 
 
 def issue_with_seal(
@@ -170,29 +176,51 @@ def issue_with_seal(
 
     :raises InvalidTransition: unless signed. :raises SigningFailed: key or PDF problems.
     """
-    credential = _credential(session, agency_id=document.agency_id)
-    key = _load_key(credential, passphrase)
-    code = assign_number(session, actor, document)
+    credential = find_credential(session, agency_id=document.agency_id)
+    lock_document(session, document)
+    with unlocked_key(credential, passphrase, config.pkcs11_module) as key:
+        pdf, code, line = number_for_issue(session, actor, document, policy, place)
+        seal = seal_spec(document, credential)
+        with signing_errors():
+            result = signing.issue_document(
+                pdf, key, number=code, issue_date=line, seal=seal, level=REQUEST_LEVEL
+            )
+    return finish_issue(session, actor, document, result.pdf, policy, config)
+
+
+def number_for_issue(
+    session: Session, actor: Actor, document: Document, policy: FilePolicy, place: str = ""
+) -> tuple[bytes, str, str]:
+    """Give a signed document its number and date (a numbered one keeps its own); return the
+    current PDF, số/ký hiệu and the date line to fill in.
+
+    :raises InvalidTransition: unless signed or numbered.
+    """
+    if document.status != Status.NUMBERED:  # numbered: an earlier seal step was not finished
+        assign_number(session, actor, document)
     _, pdf = read_file(policy, document)
     assert document.issued_date is not None
-    line = date_line(place or _place(document), document.issued_date)
-    seal = signing.SealSignature(
+    return pdf, document.code, date_line(place or _place(document), document.issued_date)
+
+
+def seal_spec(document: Document, credential: SigningCredential) -> signing.SealSignature:
+    return signing.SealSignature(
         seal_image=credential.image_png or b"", location=document.agency.name
     )
-    with _signing_errors():
-        result = signing.issue_document(
-            pdf,
-            key,
-            number=code,
-            issue_date=line,
-            seal=seal,
-            level=config.level,
-            services=config.services,
-        )
-    mark_sealed(session, actor, document, result.pdf, policy)
-    record_validation(document, result.pdf, config)
-    if config.tsa_url:  # B-LTA is added by the worker (eoffice.documents.archive), not here
-        document.archive_due_at = clock.now()
+
+
+def finish_issue(
+    session: Session,
+    actor: Actor,
+    document: Document,
+    sealed_pdf: bytes,
+    policy: FilePolicy,
+    config: SignatureConfig,
+) -> list[Recipient]:
+    """Store the sealed PDF, validate it (offline), and deliver it to the recipients."""
+    mark_sealed(session, actor, document, sealed_pdf, policy)
+    record_validation(document, sealed_pdf, config)
+    after_signature(document, config)
     return issue_document(session, actor, document)
 
 
@@ -206,17 +234,50 @@ def _place(document: Document) -> str:
     )
 
 
+RECHECK_AFTER = (timedelta(0), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=6))
+"""When the worker validates online again while OCSP/CRL cannot be reached: at once after a
+request's offline validation, then after these waits; after the last the amber badge stays."""
+
+
 def record_validation(
     document: Document, pdf: bytes, config: SignatureConfig
 ) -> signing.ValidationReport:
     """Validate the signatures of ``pdf`` and keep the report with the document (never raises
-    for a bad signature: "modified after signing" and the like are flagged, not rejected)."""
+    for a bad signature: "modified after signing" and the like are flagged, not rejected).
+
+    A signature whose revocation status stayed unknown (offline, or the responder did not
+    answer) makes the document due for an online re-validation by the worker.
+    """
+    report = validate(pdf, config)
+    apply_validation(document, report, online=config.online)
+    return report
+
+
+def validate(pdf: bytes, config: SignatureConfig) -> signing.ValidationReport:
+    """Return the report on ``pdf``'s signatures; an unreadable file gives a red report."""
     try:
-        report = signing.validate_pdf(pdf, config.services, at=clock.now())
+        return signing.validate_pdf(pdf, config.services, at=clock.now())
     except signing.SigningError as e:
-        document.signature_status = "red"
-        document.signature_report = {"bottom_line": "red", "reasons": [e.vi], "signatures": []}
         return signing.ValidationReport((), signing.BottomLine.RED, (e.vi,), clock.now())
+
+
+def apply_validation(document: Document, report: signing.ValidationReport, *, online: bool) -> None:
+    """Keep ``report`` as the document's badge and report; plan the next online check."""
     document.signature_status = report.bottom_line.value
     document.signature_report = report.to_dict()
-    return report
+    _schedule_recheck(document, report, online=online)
+
+
+def _schedule_recheck(document: Document, report: signing.ValidationReport, online: bool) -> None:
+    unknown = any(
+        s.kind == "signature" and s.intact and s.revocation is signing.Revocation.UNKNOWN
+        for s in report.signatures
+    )
+    if not unknown:
+        document.signature_recheck_at = None
+        return
+    tries = (document.signature_rechecks or 0) + 1 if online else 0
+    document.signature_rechecks = tries
+    document.signature_recheck_at = (
+        clock.now() + RECHECK_AFTER[tries] if tries < len(RECHECK_AFTER) else None
+    )

@@ -224,6 +224,8 @@ class SigningCredential(Base):
     """A person's signing key and handwritten-signature image, or an agency's seal key and image.
 
     A PKCS#12 file is stored as it came: encrypted with its passphrase, which is never stored.
+    A PKCS#11 key is found by token and key label in the module of ``signing_pkcs11_module``;
+    its PIN is asked at each signature. An external key stays on the user's USB token.
     """
 
     __tablename__ = "signing_credentials"
@@ -238,6 +240,9 @@ class SigningCredential(Base):
     pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
     pkcs11_token_label: Mapped[str] = mapped_column(String(100), default="")
     pkcs11_key_label: Mapped[str] = mapped_column(String(100), default="")
+    certificate_pem: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """PKCS#11 and external: the signer's certificate then its chain (PEM). The server needs it
+    to prepare a signature whose key it never holds, and tokens often lack the intermediates."""
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     """Blue handwritten signature (person) or red seal at actual size (agency), transparent PNG."""
     certificate_subject: Mapped[str] = mapped_column(String(300), default="")

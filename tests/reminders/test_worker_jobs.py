@@ -11,7 +11,13 @@ from reminders.rules import ReminderSchedule
 
 def test_the_worker_schedules_the_reminder_mail_and_snapshot_jobs(settings):
     ids = [job.id for job in default_jobs(settings)]
-    assert ids == ["heartbeat", "reminders.sweep", "mail.send", "reports.snapshots"]
+    assert ids == [
+        "heartbeat",
+        "reminders.sweep",
+        "mail.send",
+        "reports.snapshots",
+        "signing.recheck",
+    ]
     scheduler = build_scheduler(settings, background=True, factory=lambda: None)  # type: ignore[arg-type]
     jobs = {job.id: job for job in scheduler.get_jobs()}
     for job_id in ids[1:]:

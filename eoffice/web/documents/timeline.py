@@ -37,7 +37,10 @@ EVENT_LABELS = {
     "document.updated_by_sender": "Nơi gửi cập nhật thông tin văn bản",
     "document.replaced": "Được thay thế bởi văn bản khác",
     "document.remote_status": "Nơi nhận báo trạng thái",
+    "document.external_prepare": "Chuẩn bị ký bằng USB token",
+    "document.signature_recheck": "Kiểm tra lại chữ ký số (có tra cứu thu hồi)",
 }
+BADGE_LABELS = {"green": "Hợp lệ", "amber": "Cần kiểm tra", "red": "Không hợp lệ"}
 
 # Detail keys worth showing, in display order, with their labels.
 DETAIL_LABELS = (
@@ -60,7 +63,10 @@ DETAIL_LABELS = (
     ("from", "Nơi gửi"),
     ("recipients", "Nơi nhận"),
     ("signer", "Người ký"),
+    ("step", "Bước"),
+    ("badge", "Chữ ký số"),
 )
+STEP_LABELS = {"sign": "Ký số", "seal": "Ký số cơ quan (đóng dấu)"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,10 @@ def _text(key: str, value: Any) -> str:
             return clock.format_date(date.fromisoformat(value))
         except ValueError:
             return value
+    if key == "badge" and isinstance(value, str):
+        return BADGE_LABELS.get(value, value)
+    if key == "step" and isinstance(value, str):
+        return STEP_LABELS.get(value, value)
     if key == "arrival_number" and isinstance(value, int):
         return f"{value:02d}"
     return str(value)
