@@ -264,4 +264,8 @@ def _pkcs11_key(session, spec: Pkcs11Spec) -> SigningKey:
     except Exception as e:
         raise TokenKeyNotFound(f"{spec.key_label!r}: {e}") from e
     cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    if isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
+        # hash here and ask the token for plain CKM_ECDSA: every token has it, while many
+        # (SoftHSM2 among them) lack the hash-then-sign CKM_ECDSA_SHA256
+        signer.use_raw_mechanism = True
     return SigningKey(cert, chain, signer)

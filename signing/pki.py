@@ -38,6 +38,7 @@ __all__ = [
     "build_demo_pki",
     "issue_identity",
     "load_ca_key",
+    "renew_tsa",
     "revoke",
     "write_crls",
 ]
@@ -269,6 +270,32 @@ def issue_identity(
     updated = DemoPki(pki.directory, pki.base_url, (*others, ident), pki.revoked)
     updated._save()
     return updated
+
+
+def renew_tsa(
+    pki: DemoPki, *, passphrase: str, not_after: datetime, now: datetime | None = None
+) -> x509.Certificate:
+    """Give the timestamp authority a new key and certificate valid until ``not_after``.
+
+    What an authority does before its certificate expires; archive timestamps made earlier
+    must then be renewed with the new one (tests use a short-lived certificate to get there).
+
+    :raises WrongPassphrase: when the passphrase does not open the CA key.
+    """
+    inter_key, inter_cert = load_ca_key(pki, "intermediate-ca", passphrase)
+    root_cert = x509.load_pem_x509_certificate(pki.root_cert_path.read_bytes())
+    key = _x509.new_key("rsa2048")  # pyHanko's test timestamper signs with RSA only
+    cert = _x509.build_cert(
+        _x509.name("eoffice Demo TSA"),
+        key,
+        Issuer(inter_cert, inter_key, "intermediate-ca"),
+        base_url=pki.base_url,
+        validity=(_x509.now_utc(now) - timedelta(hours=1), not_after),
+        extensions=_x509.end_entity_extensions("tsa", pki.base_url),
+    )
+    path = pki.directory / "ca" / "tsa.p12"
+    _x509.write_p12(path, "tsa", key, cert, [inter_cert, root_cert], passphrase)
+    return cert
 
 
 def revoke(pki: DemoPki, serial: int, *, passphrase: str, when: datetime | None = None) -> DemoPki:

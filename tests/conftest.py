@@ -132,4 +132,16 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def softhsm_tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The process's one SoftHSM2 token directory (see tests/softhsm.py)."""
+    from tests.softhsm import SoftHsm
+
+    hsm = SoftHsm(tmp_path_factory.mktemp("softhsm"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOFTHSM2_CONF", str(hsm.conf))
+        yield hsm
+
+
 from tests.factories import factory  # noqa: E402,F401 - a shared fixture
+from tests.registry_signing import demo_pki, registry_token  # noqa: E402,F401 - shared fixtures

@@ -30,6 +30,11 @@ from eoffice.documents.signatures import SignatureConfig
 
 log = logging.getLogger(__name__)
 
+RETRY_AFTER = timedelta(hours=1)
+"""How long a document whose stamping failed (TSA or OCSP down) waits before the next try."""
+SHORT_LIVED_RETRY = timedelta(days=1)
+"""The wait when the authority's certificate is itself about to expire."""
+
 
 def due_archives(
     session: Session, policy: FilePolicy, *, limit: int = 50, now: datetime | None = None
@@ -47,11 +52,17 @@ def stamp(work: DueFile, config: SignatureConfig, now: datetime) -> bytes | None
 
 
 def store_archive(
-    session: Session, policy: FilePolicy, work: DueFile, new_pdf: bytes | None
+    session: Session,
+    policy: FilePolicy,
+    work: DueFile,
+    new_pdf: bytes | None,
+    now: datetime | None = None,
 ) -> bool:
     """Keep ``new_pdf`` as the main file unless the document changed since it was read.
 
-    Returns whether it was stored; the next due date is that of the newest timestamp.
+    Returns whether it was stored. The next due date is that of the newest timestamp; when the
+    authority's own certificate already expires within the renewal margin, renewing again at
+    once would only add another short-lived timestamp, so the next try waits a day.
     """
     document = lock_unchanged(session, work)
     if document is None:
@@ -62,13 +73,18 @@ def store_archive(
         attach_main_pdf(session, document, upload, policy, kind="archived")
         pdf = new_pdf
     due = signing.renewal_due_at(pdf)
+    moment = now or clock.now()
+    if due is not None and due <= moment:
+        log.warning(
+            "document %s: the TSA certificate expires %s, within the renewal margin; "
+            "configure an authority with a newer certificate",
+            document.id,
+            signing.archive_timestamp_expiry(pdf),
+        )
+        due = moment + SHORT_LIVED_RETRY
     document.archive_due_at = due.astimezone(clock.LOCAL_TZ) if due else None
     session.flush()
     return new_pdf is not None
-
-
-RETRY_AFTER = timedelta(hours=1)
-"""How long a document whose stamping failed (TSA or OCSP down) waits before the next try."""
 
 
 def renew_due_archives(
@@ -96,7 +112,7 @@ def renew_due_archives(
                 _postpone(session, item, moment + RETRY_AFTER)
             continue
         with transaction(factory) as session:
-            stored += store_archive(session, policy, item, new_pdf)
+            stored += store_archive(session, policy, item, new_pdf, moment)
     return stored
 
 

@@ -16,6 +16,8 @@ preparation reuses it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import timedelta
 from enum import StrEnum
 
@@ -181,6 +183,22 @@ def finish_external(
         after_signature(document, config)
         return []
     return finish_issue(session, actor, document, result.pdf, policy, config)
+
+
+def decode_signature(text: str) -> bytes:
+    """Return the signature value a signing tool sent as Base64 (spaces and line breaks allowed).
+
+    :raises InvalidInput: empty or not Base64.
+    """
+    compact = "".join(text.split())
+    if not compact:
+        raise InvalidInput("Dán chữ ký do USB token trả về", fields={"signature": "Bắt buộc"})
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise InvalidInput(
+            "Chữ ký phải ở dạng Base64", fields={"signature": "Không phải Base64"}
+        ) from e
 
 
 def signature_algorithm(row: ExternalSignature) -> str:

@@ -1,7 +1,9 @@
 """Quản trị chữ ký số: each leader's signature image and key, each agency's seal image and key.
 
-A key arrives as a PKCS#12 file and is stored as it came (still encrypted); its passphrase is
-used once to check it and is never stored nor shown again.
+A key is one of three kinds: a PKCS#12 file, stored as it came (still encrypted; its passphrase
+is used once to check it); a key on a PKCS#11 token or HSM the server reaches (checked once with
+its PIN); or a USB token on the signer's own computer (only its certificate is kept). No
+passphrase or PIN is stored nor shown again.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import Length, Optional
 
 from eoffice.errors import EofficeError, InvalidInput
 from eoffice.org import credentials
@@ -22,24 +24,57 @@ from eoffice.org import services as org
 from eoffice.org.models import Agency, Role, SigningCredential, User
 from eoffice.web.admin import _show_field_errors, admin_required
 from eoffice.web.documents.uploads import keep_upload, kept_file, kept_upload, upload_from
-from eoffice.web.session import current_actor, db, file_policy
+from eoffice.web.session import current_actor, db, file_policy, settings
 
 bp = Blueprint("admin_signing", __name__, url_prefix="/admin/signing")
 
 
+KINDS = {
+    "pkcs12": _l("Tệp khóa PKCS#12 lưu trên máy chủ"),
+    "pkcs11": _l("Thiết bị ký số PKCS#11 (token, HSM) gắn với máy chủ"),
+    "external": _l("USB token trên máy tính của người ký"),
+}
+
+
 class CredentialForm(FlaskForm):
+    """One form for the three kinds; the page shows the fields of the chosen kind."""
+
+    kind = RadioField(_l("Loại khóa ký số"), choices=list(KINDS.items()), default="pkcs12")
     pkcs12 = FileField(
         _l("Tệp khóa PKCS#12 (.p12, .pfx)"),
-        validators=[
-            FileRequired(_l("Chọn tệp khóa .p12 hoặc .pfx")),
-            FileAllowed(["p12", "pfx"], _l("Chỉ nhận tệp .p12 hoặc .pfx")),
-        ],
+        validators=[FileAllowed(["p12", "pfx"], _l("Chỉ nhận tệp .p12 hoặc .pfx"))],
     )
     passphrase = PasswordField(  # PasswordField never renders its value back
-        _l("Mật khẩu của tệp khóa"), validators=[DataRequired(), Length(max=200)]
+        _l("Mật khẩu của tệp khóa"), validators=[Optional(), Length(max=200)]
     )
+    token_label = StringField(_l("Nhãn thiết bị (token label)"), [Optional(), Length(max=100)])
+    key_label = StringField(
+        _l("Nhãn khóa trên thiết bị (key label)"), [Optional(), Length(max=100)]
+    )
+    pin = PasswordField(_l("Mã PIN (chỉ để kiểm tra, không lưu)"), [Optional(), Length(max=100)])
+    chain = FileField(_l("Chứng thư trung gian (PEM), nếu thiết bị không có"))
+    certificate = FileField(_l("Chứng thư số của USB token (.cer, .crt, .pem)"))
     image = FileField(_l("Ảnh (PNG)"))
     kept_image = HiddenField()
+
+    def missing(self) -> bool:
+        """Mark the empty fields the chosen kind needs; return whether any was empty."""
+        needed = {
+            "pkcs12": (
+                (self.pkcs12, _l("Chọn tệp khóa .p12 hoặc .pfx")),
+                (self.passphrase, _l("Bắt buộc")),
+            ),
+            "pkcs11": (
+                (self.token_label, _l("Bắt buộc")),
+                (self.key_label, _l("Bắt buộc")),
+                (self.pin, _l("Bắt buộc")),
+            ),
+            "external": ((self.certificate, _l("Chọn tệp chứng thư số")),),
+        }[self.kind.data or "pkcs12"]
+        empty = [(f, m) for f, m in needed if not f.data]
+        for f, message in empty:
+            f.errors = [*f.errors, message]
+        return bool(empty)
 
 
 @bp.get("/")
@@ -129,6 +164,8 @@ def _install(*, user: User | None = None, agency: Agency | None = None) -> Any:
             owner_agency=agency,
             current=current,
             kept=kept,
+            kinds=KINDS,
+            pkcs11_module=settings().signing_pkcs11_module,
         ), status
 
     if request.method == "GET":
@@ -140,21 +177,14 @@ def _install(*, user: User | None = None, agency: Agency | None = None) -> Any:
         else _kept_image_data(form.kept_image.data)
         or (current.image_png if current is not None else None)
     )
-    if not form.validate_on_submit() or image_png is None:
+    valid = form.validate_on_submit()
+    if not valid or form.missing() or image_png is None:
         if image_png is None and not form.image.errors:
             form.image.errors = [*form.image.errors, _("Chọn ảnh PNG")]
         _keep_image(form, new_image)
         return page(422)
     try:
-        credentials.install_pkcs12(
-            db(),
-            current_actor(),
-            pkcs12_data=form.pkcs12.data.read(),
-            passphrase=form.passphrase.data,
-            image_png=image_png,
-            user=user,
-            agency=agency,
-        )
+        _install_kind(form, image_png, user=user, agency=agency)
     except EofficeError as e:
         db().rollback()
         _show_field_errors(form, e)
@@ -164,6 +194,38 @@ def _install(*, user: User | None = None, agency: Agency | None = None) -> Any:
     db().commit()
     flash(_("Đã cài đặt chứng thư số và ảnh."), "success")
     return redirect(here)
+
+
+def _install_kind(
+    form: CredentialForm, image_png: bytes, *, user: User | None, agency: Agency | None
+) -> None:
+    owner: dict[str, Any] = {"image_png": image_png, "user": user, "agency": agency}
+    if form.kind.data == "pkcs11":
+        chain = upload_from(form.chain.data)
+        credentials.install_pkcs11(
+            db(),
+            current_actor(),
+            module_path=settings().signing_pkcs11_module,
+            token_label=form.token_label.data or "",
+            key_label=form.key_label.data or "",
+            pin=form.pin.data or "",
+            chain_pem=chain.data if chain else None,
+            **owner,
+        )
+    elif form.kind.data == "external":
+        certificate = upload_from(form.certificate.data)
+        assert certificate is not None  # form.missing() asked for it
+        credentials.install_external(
+            db(), current_actor(), certificate_data=certificate.data, **owner
+        )
+    else:
+        credentials.install_pkcs12(
+            db(),
+            current_actor(),
+            pkcs12_data=form.pkcs12.data.read(),
+            passphrase=form.passphrase.data or "",
+            **owner,
+        )
 
 
 def _kept_image_data(token: str | None) -> bytes | None:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
 
 from eoffice.documents.access import get_visible_document
 from eoffice.documents.blobs import Upload
 from eoffice.documents.demo import seal_image, signature_image
-from eoffice.documents.drafting import DraftForm, build_draft_pdf
 from eoffice.documents.files import read_file
-from eoffice.documents.metadata import DocumentMetadata
-from eoffice.documents.outgoing import (
-    DraftInput,
-    approve_draft,
-    create_draft,
-    review_draft,
-    submit_draft,
-)
 from eoffice.documents.queries import get_issued_by_verify_code
 from eoffice.documents.signatures import (
     SignatureConfig,
@@ -30,48 +18,7 @@ from eoffice.documents.signatures import (
 from eoffice.errors import InvalidTransition, NotFound
 from eoffice.org.actor import Actor
 from eoffice.org.credentials import install_pkcs12
-from signing.pki import build_demo_pki, issue_identity, write_crls
-from signing.services import start_local_services
-
-PASSPHRASE = "Mat-khau-ky-so-2026"
-
-
-@pytest.fixture(scope="session")
-def demo_pki(tmp_path_factory):
-    """A demo PKI whose OCSP/CRL service runs on loopback, so revocation can be checked."""
-    directory = tmp_path_factory.mktemp("pki")
-    services = start_local_services(directory / "pki", PASSPHRASE, serve=False)
-    pki = build_demo_pki(
-        directory / "pki",
-        leaders=[],
-        agencies=[],
-        passphrase=PASSPHRASE,
-        key_algorithm="ec-p256",
-        base_url=services.base_url,
-    )
-    pki = issue_identity(
-        pki,
-        "Lãnh đạo Thử",
-        kind="leader",
-        passphrase=PASSPHRASE,
-        file_stem="leader",
-        key_algorithm="ec-p256",
-    )
-    pki = issue_identity(
-        pki,
-        "Cơ quan Thử",
-        kind="seal",
-        passphrase=PASSPHRASE,
-        file_stem="agency",
-        key_algorithm="ec-p256",
-    )
-    write_crls(pki, PASSPHRASE)
-    trust = directory / "trust"
-    trust.mkdir()
-    shutil.copyfile(pki.root_cert_path, trust / "root.pem")
-    services.serve_in_thread()
-    yield pki, trust
-    services.stop()
+from tests.registry_signing import PASSPHRASE, approved_draft, pdfsig_valid_count
 
 
 @pytest.fixture
@@ -95,31 +42,7 @@ def signed_setup(factory, db_session, policy, demo_pki):
         image_png=seal_image(sender.agency.name),
     )
     config = SignatureConfig(base_url="https://vanban.example.vn", trust_dir=trust, online=True)
-    form = DraftForm(
-        sender.agency.name,
-        "",
-        None,
-        "Thử nghiệm ký số",
-        "Nội dung văn bản.",
-        (receiver.agency.name,),
-        "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
-        sender.leader.full_name,
-    )
-    data = DraftInput(
-        meta=DocumentMetadata(type_code="CV", subject="Thử nghiệm ký số"),
-        signer_id=sender.leader.id,
-        recipient_codes=(receiver.agency.code,),
-    )
-    doc = create_draft(
-        db_session,
-        Actor(user=sender.specialist),
-        data,
-        Upload("d.pdf", "application/pdf", build_draft_pdf(form)),
-        policy,
-    )
-    submit_draft(db_session, Actor(user=sender.specialist), doc)
-    review_draft(db_session, Actor(user=sender.unit_head), doc)
-    approve_draft(db_session, Actor(user=sender.leader), doc)
+    doc = approved_draft(db_session, policy, sender, receiver, "Thử nghiệm ký số")
     return sender, receiver, doc, config, pki
 
 
@@ -153,31 +76,7 @@ def test_whole_flow_valid_for_pdfsig_qpdf_and_the_receiver(
     assert leader_sig["intact"] and leader_sig["modification_level"] == "form_filling"
     assert len([s for s in report["signatures"] if s["kind"] == "signature"]) == 2
     # Independent verifiers: qpdf's structure check and poppler's pdfsig with the root trusted.
-    path = tmp_path / "issued.pdf"
-    path.write_bytes(issued)
-    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(
-        [
-            "certutil",
-            "-A",
-            "-d",
-            f"sql:{nss}",
-            "-n",
-            "demo-root",
-            "-t",
-            "CT,C,C",
-            "-i",
-            str(pki.root_cert_path),
-        ],
-        check=True,
-    )
-    out = subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True
-    )
-    assert out.stdout.count("Signature Validation: Signature is Valid.") == 2, out.stdout
+    assert pdfsig_valid_count(issued, pki, tmp_path) == 2
     # The receiver's pending entry carries the metadata, the issued file and the validation.
     arrived = get_visible_document(
         db_session, Actor(user=receiver.clerk), recipient.incoming_document_id

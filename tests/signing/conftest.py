@@ -8,7 +8,6 @@ revoked).
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -217,71 +216,7 @@ def nss_db(pki_env: PkiEnv, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def softhsm(pki_env: PkiEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """A SoftHSM2 token 'eoffice' (PIN 1234) holding the leader's key and certificate.
-
-    SoftHSM reads SOFTHSM2_CONF when the module is first initialised in this process, so the
-    variable is set for the whole session.
-    """
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        NoEncryption,
-        PrivateFormat,
-        pkcs12,
-    )
-
-    base = tmp_path_factory.mktemp("softhsm")
-    (base / "tokens").mkdir()
-    conf = base / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\n")
-    env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
-    subprocess.run(
-        [
-            "softhsm2-util",
-            "--init-token",
-            "--free",
-            "--label",
-            "eoffice",
-            "--pin",
-            "1234",
-            "--so-pin",
-            "123456",
-        ],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    key, cert, _ = pkcs12.load_key_and_certificates(pki_env.p12(LEADER), PASSPHRASE.encode("utf-8"))
-    assert key is not None and cert is not None
-    (base / "key.der").write_bytes(
-        key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
-    )
-    (base / "cert.der").write_bytes(cert.public_bytes(Encoding.DER))
-    for path, kind in ((base / "key.der", "privkey"), (base / "cert.der", "cert")):
-        subprocess.run(
-            [
-                "pkcs11-tool",
-                "--module",
-                SOFTHSM_MODULE,
-                "--token-label",
-                "eoffice",
-                "--login",
-                "--pin",
-                "1234",
-                "--write-object",
-                str(path),
-                "--type",
-                kind,
-                "--id",
-                "01",
-                "--label",
-                "leader",
-            ],
-            check=True,
-            env=env,
-            capture_output=True,
-        )
-    (base / "key.der").unlink()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOFTHSM2_CONF", str(conf))
-        yield {"module": SOFTHSM_MODULE, "token": "eoffice", "pin": "1234", "label": "leader"}
+def softhsm(pki_env: PkiEnv, softhsm_tokens) -> dict:
+    """A SoftHSM2 token 'eoffice' (PIN 1234) holding the leader's key and certificate."""
+    softhsm_tokens.add_token("eoffice", "1234", [("leader", pki_env.p12(LEADER), PASSPHRASE)])
+    return {"module": SOFTHSM_MODULE, "token": "eoffice", "pin": "1234", "label": "leader"}

@@ -39,6 +39,11 @@ from eoffice.documents.queries import MAX_PAGE, QUEUE_LABELS
 from eoffice.documents.types import Secrecy, Urgency, administrative_types, copy_types
 from eoffice.documents.workflow import Status
 from eoffice.web.api import bp
+from eoffice.web.api.openapi_signing import (  # noqa: F401 - collected into the OpenAPI schemas
+    ExternalFinishBody,
+    ExternalSignatureOut,
+    ExternalStartBody,
+)
 
 
 def _iso_date(value: Any) -> Any:
@@ -185,7 +190,9 @@ class RequiredCommentBody(EmptyBody):
 
 
 class PassphraseBody(EmptyBody):
-    passphrase: SecretStr = Field(description="Mật khẩu mở khóa ký số (không được lưu)")
+    passphrase: SecretStr = Field(
+        description="Mật khẩu tệp khóa PKCS#12 hoặc mã PIN thiết bị PKCS#11 (không được lưu)"
+    )
 
 
 class DocumentQuery(BaseModel):

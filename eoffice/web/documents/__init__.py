@@ -96,4 +96,10 @@ def _registry_context() -> dict[str, Any]:
 display.register(bp)
 
 
-from eoffice.web.documents import actions, detail, lists, register  # noqa: E402,F401 - routes
+from eoffice.web.documents import (  # noqa: E402,F401 - routes
+    actions,
+    detail,
+    external_sign,
+    lists,
+    register,
+)

@@ -14,20 +14,31 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
-from eoffice.documents import amend, incoming, outgoing, recall, recipients, signatures
+from eoffice.documents import (
+    amend,
+    external,
+    incoming,
+    outgoing,
+    recall,
+    recipients,
+    signatures,
+)
 from eoffice.documents.access import get_visible_document
+from eoffice.documents.external import Step
 from eoffice.documents.models import Document
 from eoffice.errors import EofficeError, InvalidInput
 from eoffice.org.actor import Actor
+from eoffice.org.models import CredentialKind
 from eoffice.web.documents import bp
 from eoffice.web.documents.common import pick_user, show_field_errors
-from eoffice.web.documents.detail import FORM_CLASSES, new_form, render_document
+from eoffice.web.documents.detail import FORM_CLASSES, new_form, render_document, signing_kind
 from eoffice.web.documents.uploads import upload_from
 from eoffice.web.forms_documents import decode_target
 from eoffice.web.session import current_actor, db, file_policy, signature_config
 
-Perform = Callable[[Session, Actor, Document, Any], str]
-"""Runs one action's service and returns the success message."""
+Perform = Callable[[Session, Actor, Document, Any], str | tuple[str, str]]
+"""Runs one action's service and returns the success message (and where to go next, when it is
+not the document page)."""
 
 
 @bp.post("/<int:document_id>/<action>")
@@ -43,15 +54,16 @@ def act(document_id: int, action: str) -> Any:
         flash(_("Thông tin chưa hợp lệ, xem các ô được đánh dấu."), "danger")
         return render_document(document, (action, form), status=422)
     try:
-        message = perform(db(), actor, document, form)
+        result = perform(db(), actor, document, form)
     except EofficeError as e:
         db().rollback()
         show_field_errors(form, e)
         duplicate = e.code == "possible_duplicate"
         return render_document(document, (action, form), status=e.http_status, duplicate=duplicate)
     db().commit()
+    message, target = result if isinstance(result, tuple) else (result, None)
     flash(message, "success")
-    return redirect(url_for("documents.show", document_id=document.id))
+    return redirect(target or url_for("documents.show", document_id=document.id))
 
 
 def _accept(session: Session, actor: Actor, document: Document, form: Any) -> str:
@@ -132,18 +144,30 @@ def _replace_file(session: Session, actor: Actor, document: Document, form: Any)
     return _("Đã thay tệp dự thảo.")
 
 
-def _sign(session: Session, actor: Actor, document: Document, form: Any) -> str:
+def _sign(session: Session, actor: Actor, document: Document, form: Any) -> str | tuple[str, str]:
+    if signing_kind(session, user_id=actor.user_id) == CredentialKind.EXTERNAL:
+        return _start_external(session, actor, document, Step.SIGN)
     signatures.sign_as_leader(
         session, actor, document, form.passphrase.data or "", file_policy(), signature_config()
     )
     return _("Đã ký số văn bản.")
 
 
-def _issue(session: Session, actor: Actor, document: Document, form: Any) -> str:
+def _issue(session: Session, actor: Actor, document: Document, form: Any) -> str | tuple[str, str]:
+    if signing_kind(session, agency_id=document.agency_id) == CredentialKind.EXTERNAL:
+        return _start_external(session, actor, document, Step.SEAL)
     signatures.issue_with_seal(
         session, actor, document, form.passphrase.data or "", file_policy(), signature_config()
     )
     return _("Đã cấp số %(code)s, ký số cơ quan và phát hành.", code=document.code)
+
+
+def _start_external(
+    session: Session, actor: Actor, document: Document, step: Step
+) -> tuple[str, str]:
+    row = external.start_external(session, actor, document, step, file_policy(), signature_config())
+    target = url_for("documents.external_signature", document_id=document.id, external_id=row.id)
+    return _("Đã chuẩn bị dữ liệu cần ký; ký bằng USB token rồi gửi lại chữ ký."), target
 
 
 def _deliver(session: Session, actor: Actor, document: Document, form: Any) -> str:

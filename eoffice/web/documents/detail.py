@@ -11,6 +11,7 @@ from flask import render_template, send_file
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from eoffice.audit.services import list_events_for
@@ -20,7 +21,9 @@ from eoffice.documents.files import read_file
 from eoffice.documents.incoming import lead_assignment
 from eoffice.documents.models import Document
 from eoffice.errors import NotFound
-from eoffice.org.models import Role, User
+from eoffice.org.actor import Actor
+from eoffice.org.credentials import active_credential
+from eoffice.org.models import CredentialKind, Role, User
 from eoffice.org.services import get_user_or_raise, list_users, users_with_role
 from eoffice.web.documents import bp
 from eoffice.web.documents.common import visible
@@ -87,7 +90,8 @@ def render_document(
     """Render the document page; ``failed`` is the action form to show again with its errors."""
     actor = current_actor()
     actions = available_actions(actor, document)
-    forms = {key: _form_for(key, document, failed) for key in actions}
+    kinds = _signing_kinds(actor, document, actions)
+    forms = {key: _form_for(key, document, failed, kinds.get(key)) for key in actions}
     user_by_id = _user_lookup()
     main = next((f for f in document.files if f.is_main), None)
     return render_template(
@@ -107,6 +111,7 @@ def render_document(
         replaces=visible(document.replaces_id),
         replaced_by=[d for d in replaced_by(db(), document) if visible(d.id)],
         duplicate=duplicate,
+        signing_kinds=kinds,
     ), status
 
 
@@ -115,14 +120,36 @@ def new_form(key: str) -> FlaskForm:
     return FORM_CLASSES[key](prefix=key)
 
 
-def _form_for(key: str, document: Document, failed: tuple[str, FlaskForm] | None) -> FlaskForm:
+def _form_for(
+    key: str, document: Document, failed: tuple[str, FlaskForm] | None, kind: str | None
+) -> FlaskForm:
     if failed is not None and failed[0] == key:
         form = failed[1]
     else:
         # formdata=None: a form re-shown after another action failed must not read that POST.
         form = FORM_CLASSES[key](prefix=key, formdata=None, data=_initial(key, document))
     _CHOICES.get(key, _no_choices)(form, document)
+    if kind == CredentialKind.PKCS11:
+        form.passphrase.label.text = _("Mã PIN của thiết bị ký số")
     return form
+
+
+def signing_kind(
+    session: Session, *, user_id: int | None = None, agency_id: int | None = None
+) -> str | None:
+    """Return the kind of the person's or agency's active key (None: none installed)."""
+    credential = active_credential(session, user_id=user_id, agency_id=agency_id)
+    return credential.kind if credential is not None else None
+
+
+def _signing_kinds(actor: Actor, document: Document, actions: list[str]) -> dict[str, str | None]:
+    """Which key the sign and issue forms will use: the signer's own, the agency's."""
+    kinds: dict[str, str | None] = {}
+    if "sign" in actions:
+        kinds["sign"] = signing_kind(db(), user_id=actor.user_id)
+    if "issue" in actions:
+        kinds["issue"] = signing_kind(db(), agency_id=document.agency_id)
+    return kinds
 
 
 def _initial(key: str, document: Document) -> dict:

@@ -88,8 +88,8 @@ def _outgoing(user: User, document: Document) -> set[str]:
         allowed |= {"approve", "return_draft"}
     if signer and status is Status.APPROVED:
         allowed |= {"sign", "return_draft"}
-    if user.has_role(Role.CLERK) and status is Status.SIGNED:
-        allowed.add("issue")  # number, seal and send in one step
+    if user.has_role(Role.CLERK) and status in (Status.SIGNED, Status.NUMBERED):
+        allowed.add("issue")  # number, seal and send in one step (numbered: seal not finished)
     if user.has_role(Role.CLERK) and status is Status.SEALED:
         allowed.add("deliver")  # sealed earlier (e.g. by another tool): only sending is left
     if user.has_role(Role.CLERK) and status is Status.ISSUED:
