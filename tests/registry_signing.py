@@ -158,3 +158,21 @@ def pdfsig_valid_count(pdf: bytes, pki: DemoPki, tmp_path: Path) -> int:
         ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True
     )
     return out.stdout.count("Signature Validation: Signature is Valid.")
+
+
+def install_usb_tokens(session: Session, org: Org, leader: UsbToken, agency: UsbToken) -> None:
+    """Register the leader's and the agency's USB tokens (certificates only) with their images."""
+    from eoffice.documents.demo import seal_image, signature_image
+    from eoffice.org.credentials import install_external
+
+    for owner, token, image in (
+        ({"user": org.leader}, leader, signature_image(org.leader.full_name)),
+        ({"agency": org.agency}, agency, seal_image(org.agency.name)),
+    ):
+        install_external(
+            session,
+            Actor.system(),
+            certificate_data=token.certificate_pem,
+            image_png=image,
+            **owner,
+        )

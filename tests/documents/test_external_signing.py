@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from eoffice import clock
 from eoffice.documents.blobs import Upload
-from eoffice.documents.demo import seal_image, signature_image
 from eoffice.documents.external import (
     Step,
     decode_signature,
@@ -38,6 +37,7 @@ from tests.registry_signing import (
     UsbToken,
     approved_draft,
     config_for,
+    install_usb_tokens,
     pdfsig_valid_count,
 )
 
@@ -53,20 +53,7 @@ def setup(factory, db_session, policy, demo_pki, tokens):
     _pki, trust = demo_pki
     leader_token, agency_token = tokens
     sender, receiver = factory.org(), factory.org()
-    install_external(
-        db_session,
-        Actor.system(),
-        user=sender.leader,
-        certificate_data=leader_token.certificate_pem,
-        image_png=signature_image(sender.leader.full_name),
-    )
-    install_external(
-        db_session,
-        Actor.system(),
-        agency=sender.agency,
-        certificate_data=agency_token.certificate_pem,
-        image_png=seal_image(sender.agency.name),
-    )
+    install_usb_tokens(db_session, sender, leader_token, agency_token)
     doc = approved_draft(db_session, policy, sender, receiver)
     return sender, receiver, doc, config_for(trust)
 

@@ -15,6 +15,8 @@ from eoffice.settings import load_settings
 from signing.pki import build_demo_pki, issue_identity
 from tests.conftest import bind_session
 from tests.factories import _HASH, PASSWORD
+from tests.registry_signing import LEADER_P12, TOKEN_PIN, UsbToken, chain_pem
+from tests.softhsm import MODULE as SOFTHSM_MODULE
 from tests.web.test_pages import csrf_from, login
 
 PASSPHRASE = "Khoa-ky-so-2026"
@@ -31,6 +33,7 @@ def shared_app(tmp_path_factory):
         instance_dir=tmp_path_factory.mktemp("signing") / "instance",
         secret_key="x" * 40,
         base_url="http://127.0.0.1:5000",
+        signing_pkcs11_module=SOFTHSM_MODULE,
     )
     app = create_app(settings, session_factory=lambda: None)
     if "admin_signing" not in app.blueprints:
@@ -238,3 +241,50 @@ def test_a_clerk_is_forbidden(client, factory):
     login(client, org.clerk.username)
     assert client.get("/admin/signing/").status_code == 403
     assert client.get(f"/admin/signing/users/{org.leader.id}").status_code == 403
+
+
+def _post_kind(client, url, kind: str, fields: dict, files: dict):
+    page = client.get(url)
+    data = {"csrf_token": csrf_from(page.text), "kind": kind, **fields}
+    data.update(
+        {name: (io.BytesIO(content), filename) for name, (content, filename) in files.items()}
+    )
+    data["image"] = (io.BytesIO(signature_image("Lãnh đạo Thử")), "anh.png")
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def test_admin_registers_a_key_on_a_pkcs11_token(client, org, demo_pki, registry_token, db_session):
+    pki, _trust = demo_pki
+    url = f"/admin/signing/users/{org.leader.id}"
+    page = client.get(url)
+    assert SOFTHSM_MODULE in page.text  # the configured module is named on the page
+    fields = {"token_label": registry_token, "key_label": "leader", "pin": "999999"}
+    chain = {"chain": (chain_pem(pki), "chain.pem")}
+    refused = _post_kind(client, url, "pkcs11", fields, chain)
+    assert refused.status_code == 422 and "999999" not in refused.text
+    assert _field_error(refused.text, "pin") and _count(db_session) == 0
+    assert re.search(r'<input checked[^>]*value="pkcs11"', refused.text)  # the kind stays chosen
+
+    response = _post_kind(client, url, "pkcs11", {**fields, "pin": TOKEN_PIN}, chain)
+    assert response.status_code == 302
+    credential = active_credential(db_session, user_id=org.leader.id)
+    assert credential.kind == "pkcs11" and credential.pkcs11_key_label == "leader"
+    assert "Lãnh đạo Thử" in credential.certificate_subject
+    shown = client.get(url).text
+    assert registry_token in shown and TOKEN_PIN not in shown
+    assert "(PKCS#11)" in client.get("/admin/signing/").text
+
+
+def test_admin_registers_a_usb_token_by_its_certificate(client, org, demo_pki, db_session):
+    pki, _trust = demo_pki
+    url = f"/admin/signing/users/{org.leader.id}"
+    missing = _post_kind(client, url, "external", {}, {})
+    assert missing.status_code == 422 and "Chọn tệp chứng thư số" in missing.text
+    bad = _post_kind(client, url, "external", {}, {"certificate": (b"rac", "c.pem")})
+    assert bad.status_code == 422 and _field_error(bad.text, "certificate")
+    token = UsbToken(pki.path(LEADER_P12).read_bytes())
+    files = {"certificate": (token.certificate_pem, "usb.pem")}
+    assert _post_kind(client, url, "external", {}, files).status_code == 302
+    credential = active_credential(db_session, user_id=org.leader.id)
+    assert credential.kind == "external" and credential.pkcs12 is None
+    assert "(USB token)" in client.get("/admin/signing/").text
