@@ -34,6 +34,8 @@ class LiveServer:
     url: str
     demo_password: str
     factory: object
+    settings: object = None
+    """The server's settings (its blob store, for tests that prepare documents directly)."""
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +53,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", demo.password, factory)
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", demo.password, factory, settings)
     server.shutdown()
     engine.dispose()
 
