@@ -238,7 +238,7 @@ def _label_errors(**labels: str) -> dict[str, str]:
         if not value.strip():
             fields[name] = "Bắt buộc"
         elif len(value.strip()) > MAX_LABEL:
-            fields[name] = f"Tối đa {MAX_LABEL} ký tự"
+            fields[name] = "Tối đa 100 ký tự"  # MAX_LABEL; a fixed msgid for translation
     return fields
 
 
