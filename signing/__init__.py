@@ -7,7 +7,9 @@ Bytes in, bytes out, plus validation reports. The document workflow (NĐ 30/2020
    on the user's USB token) adds the competent person's signature.
 3. :func:`issue_document` fills số/ký hiệu and the date, then applies the agency seal;
    :func:`sign_attachment` signs attachments in separate files.
-4. :func:`validate_pdf` judges what arrives; :func:`renew_archive_timestamp` keeps B-LTA alive.
+4. :func:`validate_pdf` judges what arrives (at the time a timestamp proves, when the signer's
+   certificate has expired since); :func:`renew_archive_timestamp` raises signatures made at
+   B-B to B-LTA (validation data + document timestamp) and keeps B-LTA alive.
 
 Keys: :func:`load_pkcs12` and :func:`open_pkcs11` give a :class:`SigningKey` to reuse.
 Errors: every failure is a :class:`SigningError` subclass with a Vietnamese ``vi`` message.

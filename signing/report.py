@@ -96,6 +96,9 @@ class SignatureReport:
     bottom_line: BottomLine
     reasons: tuple[str, ...] = ()
     """Why the bottom line is not green (Vietnamese)."""
+    proven_at: datetime | None = None
+    """When the certificate could not be trusted at the validation time (e.g. it has expired
+    since): the earlier time, proven by a trusted timestamp, at which it was validated instead."""
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

@@ -103,10 +103,13 @@ def validation_kwargs(
     hard_fail: bool = False,
     moment: datetime | None = None,
     fetch: bool | None = None,
+    retroactive: bool = False,
 ) -> dict[str, object]:
     """Return keyword arguments for a pyHanko validation context trusting ``services``' roots.
 
     Revocation is checked "soft-fail" (missing information is not an error) unless ``hard_fail``.
+    ``retroactive`` accepts revocation data issued after ``moment`` (validating at a past time
+    proven by a timestamp: "not revoked today" or "revoked later" both hold then).
     """
     from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
@@ -117,6 +120,7 @@ def validation_kwargs(
         "allow_fetching": allow,
         "revocation_mode": "hard-fail" if hard_fail else "soft-fail",
         "moment": moment,
+        "retroactive_revinfo": retroactive,
     }
     if allow:
         kwargs["fetcher_backend"] = RequestsFetcherBackend(

@@ -7,6 +7,7 @@ raises (:class:`~signing.errors.MalformedPdf`, :class:`~signing.errors.Encrypted
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
@@ -70,6 +71,13 @@ def validate_pdf(
     Revocation is checked soft-fail: OCSP/CRL embedded in the document first, then fetched when
     ``services.allow_fetching``; when neither is available the signature is amber, not red.
 
+    Signatures are validated at ``at`` (default now). One that cannot be trusted then (typically
+    its certificate has expired since) but which a trusted timestamp proves to be older (its own
+    signature timestamp, or a later document timestamp, as in an archived B-LTA file) is
+    validated again at that proven time, accepting revocation data issued later; when it is
+    trusted there, its report says so (``proven_at``). Document timestamps are treated the same
+    way, the newer proving the older. A revoked certificate is never re-judged.
+
     :raises MalformedPdf: when the file is not a readable PDF.
     :raises EncryptedPdf: when it is encrypted.
     """
@@ -89,11 +97,47 @@ def validate_pdf(
 
 
 async def _validate_all(signatures, services, dss, moment) -> list[SignatureReport]:
-    return [await _validate_one(emb, services, dss, moment) for emb in signatures]
+    reports = [await _validate_one(emb, services, dss, moment) for emb in signatures]
+    # newest first: a document timestamp revalidated at its proven time may prove older ones
+    for i in sorted(range(len(signatures)), key=lambda k: -signatures[k].signed_revision):
+        if not _worth_proving(reports[i]):
+            continue
+        proven = _proven_time(i, signatures, reports)
+        if proven is None or proven >= moment:
+            continue
+        again = await _validate_one(signatures[i], services, dss, proven, retroactive=True)
+        if again.trusted:
+            reports[i] = replace(again, proven_at=proven)
+    return reports
 
 
-def _context(services: SigningServices, dss, moment: datetime) -> ValidationContext:
-    kwargs = validation_kwargs(services, moment=moment)
+def _worth_proving(report: SignatureReport) -> bool:
+    """An intact signature whose certificate could not be trusted at the validation time, for
+    a reason other than revocation (a revoked certificate stays red whatever the time)."""
+    return (
+        report.intact
+        and report.valid
+        and not report.trusted
+        and report.revocation is not Revocation.REVOKED
+    )
+
+
+def _proven_time(i: int, signatures, reports: list[SignatureReport]) -> datetime | None:
+    """Return the earliest time a trusted timestamp proves signature ``i`` existed."""
+    own = reports[i].timestamp
+    times = [own.time] if own is not None and own.trusted and reports[i].kind == "signature" else []
+    revision = signatures[i].signed_revision
+    for emb, report in zip(signatures, reports, strict=True):
+        later = emb.signed_revision > revision
+        if later and report.kind == "timestamp" and report.trusted and report.timestamp:
+            times.append(report.timestamp.time)
+    return min(times, default=None)
+
+
+def _context(
+    services: SigningServices, dss, moment: datetime, retroactive: bool = False
+) -> ValidationContext:
+    kwargs = validation_kwargs(services, moment=moment, retroactive=retroactive)
     if dss is None:
         return ValidationContext(**kwargs)  # type: ignore[arg-type]
     # documents with B-LT data carry their own OCSP responses, CRLs and certificates
@@ -101,9 +145,13 @@ def _context(services: SigningServices, dss, moment: datetime) -> ValidationCont
 
 
 async def _validate_one(
-    emb: EmbeddedPdfSignature, services: SigningServices, dss, moment: datetime
+    emb: EmbeddedPdfSignature,
+    services: SigningServices,
+    dss,
+    moment: datetime,
+    retroactive: bool = False,
 ) -> SignatureReport:
-    vc = _context(services, dss, moment)
+    vc = _context(services, dss, moment, retroactive)
     timestamp_kind = emb.sig_object_type == "/DocTimeStamp"
     status: PdfSignatureStatus | DocumentTimestampStatus
     try:

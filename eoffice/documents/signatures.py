@@ -110,10 +110,14 @@ def sign_as_leader(
     policy: FilePolicy,
     config: SignatureConfig,
 ) -> None:
-    """Sign the approved draft with the leader's personal key (PAdES, visible signature).
+    """Sign the approved draft with the leader's personal key (PAdES B-B, visible signature).
+
+    ``passphrase`` opens a PKCS#12 key or is the PIN of a PKCS#11 token; a USB-token key goes
+    through :mod:`eoffice.documents.external` instead.
 
     :raises PermissionDenied: not the signer. :raises InvalidTransition: not approved yet.
-    :raises SigningFailed: wrong passphrase, certificate problems, a broken PDF.
+    :raises SigningFailed: wrong passphrase or PIN, token absent, certificate problems, a
+        broken PDF. :raises ExternalSigningRequired: the key is on the user's USB token.
     """
     # The person who signs uses their own key, also when signing for a delegator (TUQ/KT).
     user = actor.user
@@ -173,8 +177,10 @@ def issue_with_seal(
     """The clerk's issue step: number and date, the agency's signature with the seal, delivery.
 
     Runs in the caller's transaction: if any part fails, the number is given back on rollback.
+    A document left "numbered" by an unfinished USB-token seal keeps its number.
 
-    :raises InvalidTransition: unless signed. :raises SigningFailed: key or PDF problems.
+    :raises InvalidTransition: unless signed or numbered. :raises SigningFailed: key or PDF
+        problems. :raises ExternalSigningRequired: the agency's key is on a USB token.
     """
     credential = find_credential(session, agency_id=document.agency_id)
     lock_document(session, document)
