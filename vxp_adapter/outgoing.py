@@ -48,7 +48,10 @@ def edoc_for(
             at=message.created_at,
             reason=payload.get("reason", ""),
         )
-    main, pdf = read_file(policy, document)
+    # The version issued, not a newer one the archive job may add between two tries (validation
+    # data and timestamps): every try sends the same bytes, and what the recipients here got.
+    issued = next((f for f in document.files if f.kind == "issued"), None)
+    main, pdf = read_file(policy, document, issued.id if issued else None)
     # The content id comes from the file's hash: a retry builds exactly the same bytes.
     attachment = Attachment(
         name=f"{document.code_number}-{main.filename}"[:200],

@@ -268,3 +268,30 @@ def test_unreachable_responders_are_retried_then_left_amber(
     assert recheck_due_signatures(worker, policy, online, now=moment) == 1
     db_session.expire_all()
     assert doc.signature_recheck_at is None and doc.signature_status == "amber"
+
+
+def test_an_edoc_sent_again_after_archiving_is_the_same_bytes(
+    sender, factory, db_session, policy, demo_pki, worker
+):
+    from eoffice.exchange.models import OutboxMessage
+    from vxp_adapter.edxml_build import build_edoc
+    from vxp_adapter.outgoing import edoc_for
+
+    pki, trust = demo_pki
+    external = factory.org()
+    external.agency.is_local = False  # reached through the national axis
+    doc = _issue(db_session, policy, sender, external, config_for(trust, tsa_url=NO_TSA_HERE))
+    issue_with_seal(
+        db_session, Actor(user=sender.clerk), doc, PASSPHRASE, policy, config_for(trust)
+    )
+    (message,) = db_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.document_id == doc.id)
+    )
+    first = build_edoc(edoc_for(db_session, message, doc, policy))
+    doc.archive_due_at = clock.now()
+    db_session.commit()
+    in_worker = config_for(trust, tsa_url=pki.tsa_url, online=True)
+    assert renew_due_archives(worker, policy, in_worker) == 1
+    db_session.expire_all()
+    assert doc.files[-1].kind == "archived" and doc.files[-1].is_main
+    assert build_edoc(edoc_for(db_session, message, doc, policy)) == first
