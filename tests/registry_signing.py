@@ -37,7 +37,8 @@ from signing.services import start_local_services
 from tests.factories import Org
 
 PASSPHRASE = "Mat-khau-ky-so-2026"
-TOKEN_LABEL, TOKEN_PIN = "eoffice-registry", "246810"
+TOKEN_LABEL, TOKEN_PIN = "registry", "246810"  # no label a prefix of another:
+# pkcs11-tool --token-label picks the first token whose label starts with the one given
 LEADER_P12, AGENCY_P12 = "leaders/leader.p12", "seals/agency.p12"
 
 

@@ -38,7 +38,8 @@ class SoftHsm:
 
     def _run(self, *args: str) -> None:
         env = {**os.environ, "SOFTHSM2_CONF": str(self.conf)}
-        subprocess.run(args, check=True, env=env, capture_output=True)
+        done = subprocess.run(args, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"{args[0]} failed: {done.stderr or done.stdout}"
 
     def add_token(self, label: str, pin: str, keys: Sequence[tuple[str, bytes, str]]) -> None:
         """Create token ``label`` holding, for each ``(key_label, p12, passphrase)``, the private
