@@ -1,7 +1,7 @@
 """external signatures (USB tokens) and online re-validation of signatures
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-02 06:09:13.656405
 
 Plain ALTER TABLE only: on SQLite a batch "move and copy" of documents would drop its triggers.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
