@@ -15,7 +15,15 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from signing.errors import BrokenSignature, EncryptedPdf, FieldMissing, MalformedPdf
 
 # Everything the PDF parser may raise on hostile or damaged input.
-PARSE_ERRORS = (PyhankoPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError)
+PARSE_ERRORS = (
+    PyhankoPdfError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RecursionError,  # objects nested thousands deep
+)
 
 
 def open_reader(pdf: bytes, *, strict: bool = True) -> PdfFileReader:

@@ -8,7 +8,6 @@ harmless and is the same file the next upload of those bytes would write.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from eoffice.clock import now
 from eoffice.db import insert_or_ignore
+from eoffice.documents import pdfsafety
 from eoffice.documents.models import Blob
 from eoffice.errors import EofficeError, InvalidInput, ServiceUnavailable
 
@@ -107,53 +107,19 @@ def is_pdf(data: bytes) -> bool:
 
 
 def extract_pdf_text(data: bytes, max_pages: int = 50, max_chars: int = 200_000) -> str:
-    """Return the text of the first pages of a PDF, or "" when it has none or cannot be read."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            return ""
-        parts: list[str] = []
-        for page in reader.pages[:max_pages]:
-            parts.append(page.extract_text() or "")
-            if sum(map(len, parts)) > max_chars:
-                break
-    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError):
-        return ""
-    return "\n".join(parts)[:max_chars]
+    """Return the text of the first pages of a PDF, or "" when it has none or cannot be read
+    (within a budget: see :mod:`eoffice.documents.pdfsafety`)."""
+    return pdfsafety.extract_text(data, max_pages, max_chars)
 
 
 def check_pdf(data: bytes) -> int:
-    """Check that ``data`` is a readable, unencrypted PDF; return its page count.
+    """Check that ``data`` is a readable, unencrypted PDF without active content; return its
+    page count.
 
-    :raises InvalidInput: with a Vietnamese message otherwise.
+    :raises InvalidInput: with a Vietnamese message otherwise (not_pdf, pdf_encrypted,
+        pdf_malformed, pdf_active_content).
     """
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    if not is_pdf(data):
-        raise InvalidInput(
-            "Tệp chính phải là PDF (nội dung tệp không phải PDF)",
-            code="not_pdf",
-            fields={"file": "Không phải tệp PDF"},
-        )
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise InvalidInput(
-                "Tệp PDF bị mã hóa, không thể lưu",
-                code="pdf_encrypted",
-                fields={"file": "PDF bị mã hóa"},
-            )
-        return len(reader.pages)
-    except InvalidInput:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError) as e:
-        raise InvalidInput(
-            "Tệp PDF bị hỏng, không đọc được", code="pdf_malformed", fields={"file": "PDF bị hỏng"}
-        ) from e
+    return pdfsafety.check_pdf(data)
 
 
 @dataclass(frozen=True)

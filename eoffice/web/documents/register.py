@@ -16,6 +16,7 @@ from eoffice.documents import drafting
 from eoffice.documents import incoming as incoming_services
 from eoffice.documents import outgoing as outgoing_services
 from eoffice.documents.blobs import Upload
+from eoffice.documents.files import check_main_pdf
 from eoffice.documents.metadata import DocumentMetadata, validate_metadata
 from eoffice.documents.models import Document
 from eoffice.documents.types import get_document_type
@@ -163,6 +164,12 @@ def _keep_for_next_try(
     """Keep a new upload for the next try (``keep``: the refusal was not about the file)."""
     if upload is None:
         return  # nothing new chosen: a file kept earlier stays kept
+    if keep:
+        try:
+            check_main_pdf(upload, file_policy())
+        except EofficeError as e:  # the file would be refused too: say so now, store nothing
+            keep = False
+            form.file.errors = [*form.file.errors, *(_(v) for v in e.fields.values())]
     kept = keep_upload(upload, file_policy(), current_actor().user_id) if keep else None
     form.kept_file.data = kept.token if kept else ""
 

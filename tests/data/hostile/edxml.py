@@ -67,10 +67,16 @@ def edoc(
     prolog: bytes = b'<?xml version="1.0" encoding="UTF-8"?>\n',
     **changes: str,
 ) -> bytes:
-    """The base edoc; ``changes`` are escaped text, ``raw`` is XML put in as it is."""
-    v = {k: escape(x) for k, x in field_values(**changes).items()} | (raw or {})
+    """The base edoc; ``changes`` are escaped text, ``raw`` is XML put in as it is.
+
+    Each distinct message gets its own DocumentId (a digest of what differs), since the
+    receiver registers one document per DocumentId.
+    """
     if attachments is None:
         attachments = attachment("cong-van.pdf", pdfs.valid())
+    digest = hashlib.sha1(repr((changes, raw, header_extra)).encode() + attachments)
+    changes = {"document_id": f"{SENDER},2024/05/02,{digest.hexdigest()[:8]}/VPCP-TEST"} | changes
+    v = {k: escape(x) for k, x in field_values(**changes).items()} | (raw or {})
     head = f"""<edXML xmlns="{NS}">
   <edXMLEnvelope>
     <edXMLHeader>
@@ -227,13 +233,21 @@ def _zip(entries: dict[str, bytes], *, level: int = 9) -> bytes:
     return buf.getvalue()
 
 
+def _main() -> bytes:
+    return attachment("cong-van.pdf", pdfs.valid())
+
+
 def zip_bomb(unzipped_bytes: int) -> bytes:
-    """A zipped attachment of ``unzipped_bytes`` zeros, labelled as a zipped .xlsx."""
-    return edoc(
-        attachment(
-            "bang-tinh.xlsx", _zip({"bang-tinh.xlsx": bytes(unzipped_bytes)}), "application/zip"
-        )
-    )
+    """A zipped attachment of ``unzipped_bytes`` zeros, labelled as a zipped .xlsx (written in
+    1 MB pieces, so building a gigabyte bomb takes a megabyte of memory)."""
+    buf, chunk = io.BytesIO(), bytes(MB)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        info = zipfile.ZipInfo("bang-tinh.xlsx", date_time=(2024, 5, 2, 9, 15, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=unzipped_bytes > 2**31) as entry:
+            for start in range(0, unzipped_bytes, MB):
+                entry.write(chunk[: min(MB, unzipped_bytes - start)])
+    return edoc(attachment("bang-tinh.xlsx", buf.getvalue(), "application/zip"))
 
 
 def zip_lying_about_size() -> bytes:
@@ -253,12 +267,12 @@ def zip_many_entries(count: int = 100) -> bytes:
 def zip_nested() -> bytes:
     """A .zip inside a .zip inside a .zip: kept as the file it is, never unzipped by us."""
     inner = _zip({"c.zip": _zip({"b.zip": _zip({"a.txt": bytes(MB)})})})
-    return edoc(attachment("ho-so.zip", inner, "application/zip"))
+    return edoc(_main() + attachment("ho-so.zip", inner, "application/zip"))
 
 
 def zip_traversal_entry() -> bytes:
     inner = _zip({"../../../../tmp/evil.docx": b"PK not really"})
-    return edoc(attachment("du-thao.docx", inner, "application/zip"))
+    return edoc(_main() + attachment("du-thao.docx", inner, "application/zip"))
 
 
 def zip_encrypted_entry() -> bytes:

@@ -9,6 +9,7 @@ file is and what eoffice must do with it.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,14 +58,27 @@ EDXML: dict[str, Callable[[], bytes]] = {
 }
 
 
-def main() -> None:
+# AES draws a random IV: these differ on every run, so they are written only when missing.
+RANDOM = frozenset(
+    {"encrypted-user-password.pdf", "encrypted-empty-password.pdf", "pdf-encrypted.edxml"}
+)
+
+
+def main(force: bool = False) -> None:
+    written = 0
     for folder, builders in (("pdf", pdfs.SMALL), ("edxml", EDXML)):
         target = HERE / folder
         target.mkdir(exist_ok=True)
         for name, build in builders.items():
-            (target / name).write_bytes(build())
-    print(f"wrote {len(pdfs.SMALL)} PDFs and {len(EDXML)} edXML files under {HERE}")
+            path = target / name
+            if path.exists() and name in RANDOM and not force:
+                continue
+            data = build()
+            if not path.exists() or path.read_bytes() != data:
+                path.write_bytes(data)
+                written += 1
+    print(f"{written} of {len(pdfs.SMALL) + len(EDXML)} files written under {HERE}")
 
 
 if __name__ == "__main__":
-    main()
+    main(force="--force" in sys.argv)
