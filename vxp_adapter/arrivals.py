@@ -11,7 +11,12 @@ from eoffice import clock
 from eoffice.audit.services import record_event
 from eoffice.documents.amend import mark_replaced
 from eoffice.documents.blobs import FilePolicy, Upload, is_pdf
-from eoffice.documents.files import attach_file, attach_main_pdf
+from eoffice.documents.files import (
+    attach_file,
+    attach_main_pdf,
+    check_attachment,
+    check_main_pdf,
+)
 from eoffice.documents.metadata import build_search_text
 from eoffice.documents.models import Direction, Document, RecipientStatus
 from eoffice.documents.types import find_by_abbreviation
@@ -45,6 +50,7 @@ def register_arrival(
     pdfs = [a for a in edoc.attachments if is_pdf(a.data)]
     if not pdfs:
         raise InvalidMessage(Problem.MISSING_FIELD, "văn bản không kèm tệp PDF")
+    _check_files(edoc, pdfs, policy)  # before anything is stored: a refusal leaves no file
     record = from_edoc(edoc)
     arrivals = []
     for agency in local:
@@ -74,10 +80,19 @@ def _replaced_here(session: Session, edoc: Edoc, agency_code: str) -> list[Docum
     return found[:1]  # one link: a document replaces one earlier document
 
 
+def _check_files(edoc: Edoc, pdfs: list, policy: FilePolicy) -> None:
+    """:raises InvalidInput: the main PDF or an attachment would be refused on upload."""
+    main = pdfs[0]
+    check_main_pdf(Upload(main.name, "application/pdf", main.data), policy)
+    for extra in edoc.attachments:
+        if extra is not main:
+            check_attachment(Upload(extra.name, extra.content_type, extra.data), policy)
+
+
 def _already_here(session: Session, agency_id: int, document_id: str) -> bool:
     stmt = select(Document.id).where(
         Document.agency_id == agency_id,
-        Document.edxml_document_id == document_id,
+        Document.edxml_document_id == document_id[:200],  # stored cut to the column
         Document.direction == Direction.INCOMING.value,
     )
     return session.execute(stmt.limit(1)).first() is not None
@@ -95,7 +110,7 @@ def _create(session, agency: Agency, edoc: Edoc, record, pdfs, policy, validate)
         type_code=doc_type.code if doc_type else "CV",
         type_name=(record.type_name or (doc_type.name if doc_type else "Công văn"))[:100],
         subject=record.subject[:500],
-        organ_name=record.organ_name[:200] or record.organ_id,
+        organ_name=(record.organ_name or record.organ_id)[:200],
         organ_id=record.organ_id[:35],
         issued_date=record.issued_date,
         signer_name=record.signer_full_name[:50],

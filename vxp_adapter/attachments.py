@@ -116,6 +116,8 @@ def decode_base64(text: str | list[str], limits: Limits) -> bytes:
     :raises InvalidMessage: too large or not base64.
     """
     chunks = [text] if isinstance(text, str) else text
+    if sum(map(len, chunks)) // 4 * 3 > limits.max_attachment_bytes:
+        _check_decoded_size(chunks, limits)  # before any copy of an oversized payload
     try:
         raw = b"".join([chunk.encode("ascii") for chunk in chunks])
     except UnicodeEncodeError as e:
@@ -128,6 +130,13 @@ def decode_base64(text: str | list[str], limits: Limits) -> bytes:
         return binascii.a2b_base64(raw, strict_mode=True)
     except binascii.Error as e:
         raise InvalidMessage(Problem.BAD_BASE64, str(e)) from e
+
+
+def _check_decoded_size(chunks: list[str], limits: Limits) -> None:
+    """:raises InvalidMessage: the payload, white space aside, decodes to more than allowed."""
+    blanks = sum(c.count(" ") + c.count("\n") + c.count("\r") + c.count("\t") for c in chunks)
+    if (sum(map(len, chunks)) - blanks) // 4 * 3 > limits.max_attachment_bytes:
+        raise InvalidMessage(Problem.ATTACHMENT_TOO_LARGE, f"> {limits.max_attachment_bytes} byte")
 
 
 def decode_payload(

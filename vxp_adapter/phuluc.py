@@ -177,7 +177,7 @@ def from_edoc(edoc: Edoc) -> IncomingRecord:
         code_notation=edoc.code_notation,
         issued_date=edoc.promulgation_date,
         subject=edoc.subject,
-        page_amount=edoc.other.page_amount,
+        page_amount=_page_amount(edoc.other.page_amount),
         signer_position=edoc.signer.position,
         signer_full_name=edoc.signer.full_name,
         urgency=urgency_of(edoc.other.priority),
@@ -186,6 +186,11 @@ def from_edoc(edoc: Edoc) -> IncomingRecord:
         due_date=edoc.due_date,
         document_id=edoc.document_id,
     )
+
+
+def _page_amount(value: int | None) -> int | None:
+    """Return the page count if the register can hold it (Phụ lục VI: three digits), else None."""
+    return value if value is not None and 0 < value < 1000 else None
 
 
 def _hop(trace: TraceHeader) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eoffice import clock
@@ -22,6 +23,7 @@ from eoffice.audit.services import record_event
 from eoffice.db import transaction
 from eoffice.documents.blobs import FilePolicy
 from eoffice.documents.models import Direction, Document, Recipient, RecipientStatus
+from eoffice.errors import EofficeError, ServiceUnavailable
 from eoffice.exchange.models import InboxMessage, InboxState, OutboxKind, OutboxMessage, OutboxState
 from eoffice.exchange.services import (
     AGREE_CODE,
@@ -179,11 +181,35 @@ def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
         if seen is None:
             raw = transport.get_edoc(item.doc_id)  # outside any transaction: no lock held meanwhile
             with transaction(factory) as session:
-                seen = handle(session, item.doc_id, raw)
+                seen = _guarded(handle, session, kind, item.doc_id, raw)
                 handled += 1
         ack = TransportAck.DONE if seen == InboxState.PROCESSED.value else TransportAck.FAIL
         transport.update_status(item.doc_id, ack)  # after our commit: a lost ack only re-lists it
     return handled
+
+
+def _guarded(handle, session: Session, kind: MessageType, axis_id: str, raw: bytes) -> str:
+    """Handle one received message; quarantine it (raw bytes and reason) when it cannot be
+    applied, so that one bad message is never lost and never blocks the ones after it.
+
+    Everything it wrote is undone first (a savepoint), so nothing half-registered remains. A
+    database or disk that is unavailable is not the message's fault: that is raised, and the
+    message is fetched again at the next poll.
+    """
+    try:
+        with session.begin_nested():
+            return handle(session, axis_id, raw)
+    except (OperationalError, ServiceUnavailable):
+        raise
+    except InvalidMessage as e:
+        reason = f"{e.code}: {e}"
+    except EofficeError as e:
+        reason = f"{e.code}: {e.render()}"
+    except Exception as e:  # a message our code cannot handle is kept for an admin, not retried
+        log.exception("edoc %s could not be handled", axis_id)
+        reason = f"internal_error: {type(e).__name__}: {e}"
+    log.warning("quarantined %s %s: %s", kind.value, axis_id, reason)
+    return _remember(session, axis_id, kind, InboxState.QUARANTINED, reason[:4000], raw)
 
 
 def _remember(
@@ -210,17 +236,13 @@ def _remember(
 
 
 def _handle_edoc(session: Session, axis_id: str, raw: bytes, policy: FilePolicy, validate) -> str:
-    try:
-        edoc = parse_edoc(raw)
-        if edoc.business.doc_type in (BusinessDocType.REVOKE, BusinessDocType.UPDATE):
-            documents = apply_edoc_change(session, axis_id, edoc)
-        else:  # new, or a replacement: a document of its own, linked to the one it replaces
-            documents = register_arrival(session, edoc, policy, validate)
-    except InvalidMessage as e:
-        log.warning("quarantined edoc %s: %s", axis_id, e)
-        return _remember(
-            session, axis_id, MessageType.EDOC, InboxState.QUARANTINED, f"{e.code}: {e}", raw
-        )
+    """Register the arrival, or apply a recall or update to the copy here; an unusable message
+    raises and `_guarded` quarantines it."""
+    edoc = parse_edoc(raw)
+    if edoc.business.doc_type in (BusinessDocType.REVOKE, BusinessDocType.UPDATE):
+        documents = apply_edoc_change(session, axis_id, edoc)
+    else:  # new, or a replacement: a document of its own, linked to the one it replaces
+        documents = register_arrival(session, edoc, policy, validate)
     return _remember(
         session,
         axis_id,

@@ -33,6 +33,19 @@ def check_main_pdf(upload: Upload, policy: FilePolicy) -> int:
     return check_pdf(upload.data)
 
 
+def check_attachment(upload: Upload, policy: FilePolicy) -> None:
+    """Check a further attachment before anything is stored.
+
+    :raises InvalidInput: when it is empty or too large.
+    """
+    if not upload.data or len(upload.data) > policy.max_attachment_bytes:
+        raise InvalidInput(
+            "Tệp đính kèm rỗng hoặc vượt quá dung lượng cho phép",
+            code="file_too_large",
+            fields={"attachments": "Tệp không hợp lệ"},
+        )
+
+
 def attach_main_pdf(
     session: Session, document: Document, upload: Upload, policy: FilePolicy, kind: str = "original"
 ) -> str:
@@ -63,12 +76,7 @@ def attach_file(
 
     :raises InvalidInput: when it is empty or too large.
     """
-    if not upload.data or len(upload.data) > policy.max_attachment_bytes:
-        raise InvalidInput(
-            "Tệp đính kèm rỗng hoặc vượt quá dung lượng cho phép",
-            code="file_too_large",
-            fields={"attachments": "Tệp không hợp lệ"},
-        )
+    check_attachment(upload, policy)
     blob = store_blob(
         session, policy.store, upload.data, upload.content_type or "application/octet-stream"
     )

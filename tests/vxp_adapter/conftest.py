@@ -18,6 +18,7 @@ from eoffice.migrate import upgrade_to_head
 from eoffice.org.actor import Actor
 from eoffice.org.services import AgencyInput, create_agency
 from tests.conftest import ENGINES, drop_postgres_database, fresh_database_url
+from tests.data.hostile import pdfs
 from vxp_adapter.client import ClientConfig, VxpClient
 from vxp_adapter.dates import VN_TZ
 from vxp_adapter.hub import BackgroundHub, HubConfig, store
@@ -37,6 +38,8 @@ from vxp_adapter.model import (
 DATA = Path(__file__).resolve().parents[1] / "data" / "edxml"
 # The PDF embedded (raw, zipped, or wrapped) in the hand-written fixtures.
 FIXTURE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+# What make_edoc sends: a real one-page PDF, since arrivals pass the same PDF check as uploads.
+ARRIVAL_PDF = pdfs.valid()
 
 VPCP = "000.00.00.G22"
 NGHE_AN = "000.00.00.H41"
@@ -69,7 +72,7 @@ def make_edoc(**changes: object) -> Edoc:
         other=OtherInfo(priority=1, page_amount=2),
         steering_type=0,
         traces=(TraceHeader(VPCP, datetime(2024, 5, 2, 9, 15, tzinfo=VN_TZ)),),
-        attachments=(Attachment("cv123.pdf", FIXTURE_PDF, description="Công văn"),),
+        attachments=(Attachment("cv123.pdf", ARRIVAL_PDF, description="Công văn"),),
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.vxp_adapter.conftest import ARRIVAL_PDF
 from vxp_adapter.client import ClientConfig, VxpClient
 from vxp_adapter.codes import MessageType, TransportAck
 from vxp_adapter.dates import VN_TZ
@@ -26,7 +27,7 @@ def two_recipients(edoc_factory):
     return edoc_factory(recipients=(Organization(H41, "Nghệ An"), Organization(H49, "Quảng Ninh")))
 
 
-def test_edoc_travels_to_each_recipient_and_is_acknowledged(hub, edoc_factory, fixture_pdf) -> None:
+def test_edoc_travels_to_each_recipient_and_is_acknowledged(hub, edoc_factory) -> None:
     a, b = hub.client("a"), hub.client("b")
     data = build_edoc(two_recipients(edoc_factory))
     doc_id = a.send_edoc(data, from_code=G22, message_type=MessageType.EDOC)
@@ -36,7 +37,7 @@ def test_edoc_travels_to_each_recipient_and_is_acknowledged(hub, edoc_factory, f
     assert {i.status for i in items} == {"initial"}
     assert all(i.doc_id != doc_id for i in items)  # receivers get their own ids
     assert b.get_edoc(items[0].doc_id) == data
-    assert parse_edoc(b.get_edoc(items[1].doc_id)).attachments[0].data == fixture_pdf
+    assert parse_edoc(b.get_edoc(items[1].doc_id)).attachments[0].data == ARRIVAL_PDF
     assert a.get_received_edoc_list(MessageType.EDOC) == []
     assert b.get_received_edoc_list(MessageType.STATUS) == []
 
