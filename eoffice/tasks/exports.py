@@ -8,9 +8,11 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from eoffice import clock
+from eoffice.documents.exports import neutralise_formula
 from eoffice.errors import ServiceUnavailable
 from eoffice.tasks.reports import LatenessReport, ReportRow
 from eoffice.tasks.rules import format_percent
@@ -72,7 +74,7 @@ def to_xlsx(report: LatenessReport) -> bytes:
         cell.font = Font(bold=True)
     for row in (*report.rows, report.total):
         rates = [float(r) if r is not None else None for r in (row.late_rate, row.completion_rate)]
-        sheet.append([row.name, *_counts(row), *rates])
+        sheet.append([_text(row.name), *_counts(row), *rates])
         for cell in sheet[sheet.max_row][-2:]:
             cell.number_format = "0.00%"
     for cell in sheet[sheet.max_row]:
@@ -86,6 +88,11 @@ def to_xlsx(report: LatenessReport) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _text(value: str) -> str:
+    """A name as an XLSX text cell: no control characters, never run as a formula."""
+    return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def _font() -> Path:

@@ -50,6 +50,7 @@ from eoffice.web.api.openapi import (
     RequiredCommentBody,
     UpdateBody,
 )
+from eoffice.web.input_guard import refuse_if_bad
 from eoffice.web.session import current_actor, db, file_policy, settings, signature_config
 
 M = TypeVar("M", bound=BaseModel)
@@ -87,7 +88,7 @@ def parse_json(model: type[M], raw: bytes | str, part: str = "body") -> M:
     :raises BadRequest: malformed JSON or not an object. :raises InvalidInput: bad fields.
     """
     try:
-        return model.model_validate_json(raw)
+        parsed = model.model_validate_json(raw)
     except ValidationError as e:
         if any(err["type"] == "json_invalid" or not err["loc"] for err in e.errors()):
             raise BadRequest(
@@ -96,6 +97,8 @@ def parse_json(model: type[M], raw: bytes | str, part: str = "body") -> M:
                 fields={part: "JSON không hợp lệ"},
             ) from None
         raise _invalid(e) from None
+    refuse_if_bad(parsed.model_dump(mode="json"))  # JSON escapes such as \u0000 decode here
+    return parsed
 
 
 def parse_query(model: type[M], args: dict[str, str]) -> M:
