@@ -101,6 +101,15 @@ def _human(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def terminal_safe(text: str) -> str:
+    """Return ``text`` with characters a terminal would act on written as escapes.
+
+    XML 1.0 allows the C1 controls (U+0080–U+009F, U+009B is CSI): a sender could otherwise
+    move the cursor or retitle the window of the admin reading a message.
+    """
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 @click.group("vxp")
 def vxp() -> None:
     """edXML và trục liên thông văn bản quốc gia (VXP)."""
@@ -119,7 +128,7 @@ def parse_command(file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(_human(summary)))
+        click.echo("\n".join(terminal_safe(line) for line in _human(summary)))
 
 
 def _database_url() -> str:
