@@ -261,11 +261,16 @@ def format_issue_date(issued_on: date) -> str:
 def date_line(place: str, issued_on: date) -> str:
     """Return the place-and-date line, e.g. "Khánh Hòa, ngày 05 tháng 01 năm 2020".
 
-    :raises InvalidDateLine: the place is empty or contains a comma.
+    :raises InvalidDateLine: the place is empty or contains a comma, or the year is not four
+        digits (the line could not be read back).
     """
     place = " ".join(unicodedata.normalize("NFC", place).split())
     if not place or "," in place:
         raise InvalidDateLine("Địa danh «{value}» không hợp lệ.", params={"value": place})
+    if issued_on.year < 1000:
+        raise InvalidDateLine(
+            "Năm {value} không hợp lệ (cần 4 chữ số).", params={"value": issued_on.year}
+        )
     return f"{place}, {format_issue_date(issued_on)}"
 
 
