@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INSTANCE ?= instance
 export EOFFICE_INSTANCE_DIR ?= $(INSTANCE)
 
-.PHONY: run test install lint check-migrations translations clean-instance
+.PHONY: run test install lint check-migrations translations clean-instance fuzz
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ check-migrations: install
 
 test: lint check-migrations
 	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+# Coverage-guided fuzzing of the edXML parser (atheris), bounded in time; CI runs it before the
+# suite. FUZZ_SECONDS=600 make fuzz for a longer campaign.
+FUZZ_SECONDS ?= 20
+fuzz: install
+	$(BIN)/python tests/fuzz/fuzz_edxml.py $(FUZZ_SECONDS)
 
 clean-instance:
 	rm -rf $(INSTANCE)

@@ -6,6 +6,7 @@ import base64
 import binascii
 import io
 import mimetypes
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -15,6 +16,18 @@ from vxp_adapter.xmlsafe import MB, Limits, Node
 
 ZIP_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "application/x-zip"})
 _ZIP_MAGIC = b"PK\x03\x04"
+# What zipfile raises on a damaged or crafted archive (found by fuzzing: a header offset that
+# makes it seek before the start raises ValueError from inside zipfile).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    OverflowError,
+)
 _RATIO_FLOOR = 1 * MB
 """Below this unzipped size the ratio bound is not applied (small text zips very well)."""
 
@@ -156,7 +169,7 @@ def decode_payload(
     try:
         zf = zipfile.ZipFile(io.BytesIO(payload))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError) as e:
+    except _ZIP_ERRORS as e:
         if labelled:
             raise InvalidMessage(Problem.ATTACHMENT_CORRUPT, f"{name}: {e}") from e
         return DecodedFile(payload, content_type or guess_type(name), zipped=False)
@@ -189,7 +202,7 @@ def _read_entry(
                 if len(out) > cap:
                     raise InvalidMessage(Problem.ZIP_BOMB, f"{name}: > {cap} byte")
                 _check_ratio(len(out), info.compress_size, name, limits)
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+    except _ZIP_ERRORS as e:
         raise InvalidMessage(Problem.ATTACHMENT_CORRUPT, f"{name}: {e}") from e
     budget.remaining -= len(out)
     return bytes(out)

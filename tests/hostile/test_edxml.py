@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.data.hostile import edxml
-from tests.hostile.conftest import EDXML_EXPECTED, MB, corpus_edxml, in_bounded_child
+from tests.hostile.conftest import CORPUS, EDXML_EXPECTED, MB, corpus_edxml, in_bounded_child
 from vxp_adapter.edxml_parse import parse_message
 from vxp_adapter.errors import InvalidMessage
 from vxp_adapter.model import Edoc
@@ -63,3 +63,13 @@ def test_a_message_over_the_size_limit_is_refused_unread() -> None:
     with pytest.raises(InvalidMessage) as refused:
         parse_message(corpus_edxml("many-elements.edxml"), small)
     assert refused.value.code == "message_too_large"
+
+
+FOUND = sorted((CORPUS / "found").glob("*"))
+
+
+@pytest.mark.parametrize("path", FOUND, ids=[p.name for p in FOUND])
+def test_inputs_the_fuzzer_found_are_refused_with_a_code(path) -> None:
+    """Each crashed the parser once (an exception other than InvalidMessage escaped)."""
+    kind, _ = in_bounded_child(_parse, path.read_bytes(), limit_bytes=100 * MB)
+    assert kind in ("ok", "refused")

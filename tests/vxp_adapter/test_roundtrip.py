@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from vxp_adapter.attachments import guess_type
+from vxp_adapter.attachments import guess_type, safe_name
 from vxp_adapter.codes import BUSINESS_REASONS, BusinessDocType
 from vxp_adapter.dates import VN_TZ
 from vxp_adapter.edxml_build import build_edoc, build_status
@@ -208,3 +209,51 @@ def test_timestamps_survive_any_offset(stamp: datetime, hours: int) -> None:
 
     moved = stamp.astimezone(timezone(timedelta(hours=hours)))
     assert parse_timestamp(format_timestamp(moved)) == stamp
+
+
+# ----- any text at all: what XML can carry comes back; what it cannot is dropped, never an error
+
+_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+wide = st.text(st.characters(codec="utf-8") | st.sampled_from("\x00\x0b\x1b\r\n\t \ufffe<>&]]>"))
+
+
+def _carried(value: str) -> str:
+    """What the parser gives back for ``value``: XML-illegal characters dropped, then stripped."""
+    return _XML_CHAR.sub("", value).strip()
+
+
+def _base() -> Edoc:
+    return Edoc(
+        sender=Organization("000.00.00.G22", "Văn phòng Chính phủ"),
+        recipients=(Organization("000.00.00.H41", "UBND tỉnh Nghệ An"),),
+        code_number="123",
+        code_notation="VPCP-TEST",
+        promulgation_date=date(2024, 5, 2),
+        subject="V/v thử",
+        traces=(TraceHeader("000.00.00.G22", datetime(2024, 5, 2, 9, 15, tzinfo=VN_TZ)),),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(wide, wide, wide, wide, st.lists(wide, max_size=2), wide, st.binary(max_size=2000))
+def test_any_text_round_trips_as_far_as_xml_can_carry_it(
+    subject, organ_name, content, signer, places, name, data
+) -> None:
+    assume(_carried(subject))  # the subject is mandatory
+    edoc = dataclasses.replace(
+        _base(),
+        subject=subject,
+        sender=Organization("000.00.00.G22", organ_name),
+        content=content,
+        signer=SignerInfo(full_name=signer),
+        to_places=tuple(places),
+        attachments=(Attachment(name + ".docx", data, content_id="p1"),),
+    )
+    parsed = parse_edoc(build_edoc(edoc))
+    assert parsed.subject == _carried(subject)
+    assert parsed.sender.organ_name == _carried(organ_name)
+    assert parsed.content == _carried(content) and parsed.signer.full_name == _carried(signer)
+    assert parsed.to_places == tuple(p for p in map(_carried, places) if p)
+    (attachment,) = parsed.attachments
+    assert attachment.data == data
+    assert attachment.name == safe_name(_carried(name + ".docx"), "tep-dinh-kem-1")
