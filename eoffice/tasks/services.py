@@ -109,13 +109,14 @@ def attach_files(
         return
     if policy is None:
         raise InvalidInput("Không lưu được tệp đính kèm", fields={"attachments": "Không có kho"})
-    for upload in uploads:
+    for upload in uploads:  # every file first: a refusal must leave no stored file behind
         if not upload.data or len(upload.data) > policy.max_attachment_bytes:
             raise InvalidInput(
                 "Tệp đính kèm rỗng hoặc vượt quá dung lượng cho phép",
                 code="file_too_large",
                 fields={"attachments": "Tệp không hợp lệ"},
             )
+    for upload in uploads:
         blob = store_blob(
             session, policy.store, upload.data, upload.content_type or "application/octet-stream"
         )
