@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import lzma
 import mimetypes
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from vxp_adapter.errors import InvalidMessage, Problem
@@ -17,9 +19,11 @@ from vxp_adapter.xmlsafe import MB, Limits, Node
 ZIP_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "application/x-zip"})
 _ZIP_MAGIC = b"PK\x03\x04"
 # What zipfile raises on a damaged or crafted archive (found by fuzzing: a header offset that
-# makes it seek before the start raises ValueError from inside zipfile).
+# makes it seek before the start raises ValueError, a corrupt deflate stream zlib.error).
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
     EOFError,
     OSError,
     ValueError,
