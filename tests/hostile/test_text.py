@@ -158,6 +158,7 @@ def test_pages_show_every_hostile_value_escaped(env, hostile_document):
         f"/documents/{hostile_document}",
         "/documents/incoming",
         "/documents/search?q=script",
+        "/documents/search?q=%27%3B+DROP+TABLE+documents%3B+--+100%25+_%C4%91%E1%BB%A7_",
         f"/registers?kind=incoming&{period}",
     ]
     for url in pages:
