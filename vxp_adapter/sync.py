@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eoffice import clock
@@ -193,13 +193,14 @@ def _guarded(handle, session: Session, kind: MessageType, axis_id: str, raw: byt
     applied, so that one bad message is never lost and never blocks the ones after it.
 
     Everything it wrote is undone first (a savepoint), so nothing half-registered remains. A
-    database or disk that is unavailable is not the message's fault: that is raised, and the
-    message is fetched again at the next poll.
+    database or disk that is unavailable, or another worker handling the same message at the
+    same moment (a unique key taken), is not the message's fault: that is raised, and the
+    message is looked at again at the next poll.
     """
     try:
         with session.begin_nested():
             return handle(session, axis_id, raw)
-    except (OperationalError, ServiceUnavailable):
+    except (OperationalError, IntegrityError, ServiceUnavailable):
         raise
     except InvalidMessage as e:
         reason = f"{e.code}: {e}"
