@@ -177,7 +177,8 @@ def decode_payload(
         if labelled:
             raise InvalidMessage(Problem.ATTACHMENT_CORRUPT, f"{name}: {e}") from e
         return DecodedFile(payload, content_type or guess_type(name), zipped=False)
-    files = [i for i in infos if not i.is_dir()]
+    # Not ZipInfo.is_dir(): it fails on an entry with an empty name (found by fuzzing).
+    files = [i for i in infos if not i.filename.endswith("/")]
     if labelled and len(infos) > limits.max_zip_entries:
         raise InvalidMessage(Problem.ZIP_BOMB, f"{name}: {len(infos)} mục")
     single = len(files) == 1 and (labelled or extension(files[0].filename) == extension(name))
