@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     vxp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     vxp_poll_seconds: int = Field(default=30, ge=1, le=3600)
     """How often the worker sends the outbox and polls the axis."""
+    vxp_retry_base_seconds: int = Field(default=30, ge=1, le=3600)
+    """First wait after a failed send; each further failure doubles it (up to the maximum)."""
+    vxp_retry_max_seconds: int = Field(default=7200, ge=1, le=86400)
+    vxp_retry_attempts: int = Field(default=8, ge=1, le=100)
+    """Failed sends before the message becomes a dead letter an admin can re-queue."""
     vxp_hub_database_url: str = ""
     """The local axis' own database; empty means an SQLite file under instance_dir."""
 

@@ -11,7 +11,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -115,9 +115,14 @@ def vxp_jobs(settings: Settings) -> list[Job]:
     def validate(document, pdf: bytes) -> None:
         record_validation(document, pdf, signatures)
 
+    retry = sync.RetryPolicy(
+        max_attempts=settings.vxp_retry_attempts,
+        base_delay=timedelta(seconds=settings.vxp_retry_base_seconds),
+        max_delay=timedelta(seconds=settings.vxp_retry_max_seconds),
+    )
     every = settings.vxp_poll_seconds
     return [
-        Job("vxp.send", every, lambda f: sync.send_pending(f, client, policy)),
+        Job("vxp.send", every, lambda f: sync.send_pending(f, client, policy, retry)),
         Job("vxp.receive_edocs", every, lambda f: sync.receive_edocs(f, client, policy, validate)),
         Job("vxp.receive_statuses", every, lambda f: sync.receive_statuses(f, client)),
         Job("vxp.directory", 24 * 3600, lambda f: sync.refresh_directory(f, client)),

@@ -74,77 +74,114 @@ def send_pending(
     retry: RetryPolicy = RetryPolicy(),
     batch: int = 20,
 ) -> int:
-    """Send due outbox rows; return how many were sent. Several workers may run this at once:
-    rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL."""
-    sent = 0
+    """Send due outbox rows one at a time; return how many were sent.
+
+    No transaction is open while the axis is called (a hung axis would otherwise hold the
+    database, on SQLite all of it, for a timeout per message): a row is claimed and its message
+    built in one short transaction, sent, and the outcome recorded in another. The claim counts
+    the attempt and schedules the next one as if this one will fail, so other workers skip the
+    row meanwhile and a worker killed mid-send leaves it to be retried then; the axis recognises
+    a repeated message by its content. When the axis cannot be reached at all, the round stops:
+    the other rows wait for the next round instead of each waiting for a timeout.
+    """
+    sent, after = 0, 0
+    for _ in range(batch):
+        claimed = _claim_next(factory, policy, retry, after)
+        if claimed is None:
+            break
+        after, outgoing = claimed
+        if outgoing is None:  # given up, cancelled or held back: nothing to send now
+            continue
+        try:
+            remote_id = transport.send_edoc(
+                outgoing[0], from_code=outgoing[1], message_type=outgoing[2]
+            )
+        except TransportError as e:
+            _record_failure(factory, after, str(e), retry)
+            break
+        except RemoteError as e:
+            _record_failure(factory, after, str(e), retry)
+            continue
+        _record_sent(factory, after, remote_id)
+        sent += 1
+    return sent
+
+
+def _claim_next(
+    factory: sessionmaker[Session], policy: FilePolicy, retry: RetryPolicy, after: int
+) -> tuple[int, tuple[bytes, str, MessageType] | None] | None:
+    """Claim the next due row (id above ``after``) and build its message; None when none."""
     with transaction(factory) as session:
-        stmt = (
+        message = session.execute(
             select(OutboxMessage)
             .where(
                 OutboxMessage.state == OutboxState.PENDING.value,
                 OutboxMessage.next_attempt_at <= clock.now(),
+                OutboxMessage.id > after,
             )
             .order_by(OutboxMessage.id)
-            .limit(batch)
+            .limit(1)
             .with_for_update(skip_locked=True)
-        )
-        for message in session.execute(stmt).scalars():
-            sent += _send_one(session, message, transport, policy, retry)
-    return sent
+        ).scalar_one_or_none()
+        if message is None:
+            return None
+        document = session.get(Document, message.document_id)
+        assert document is not None
+        if not_to_send(session, message, document):  # cancelled, or held back for now
+            return message.id, None
+        message.attempts += 1
+        message.next_attempt_at = clock.now() + retry.delay(message.attempts)
+        try:
+            return message.id, _build(session, message, policy)
+        except InvalidMessage as e:
+            _give_up(message, f"{e.code}: {e}")
+            return message.id, None
 
 
-def _send_one(
-    session: Session,
-    message: OutboxMessage,
-    transport: Transport,
-    policy: FilePolicy,
-    retry: RetryPolicy,
-) -> int:
+def _build(
+    session: Session, message: OutboxMessage, policy: FilePolicy
+) -> tuple[bytes, str, MessageType]:
     document = session.get(Document, message.document_id)
     assert document is not None
-    if not_to_send(session, message, document):
-        return 0
-    try:
-        if message.kind == OutboxKind.EDOC.value:
-            data, from_code, kind = (
-                build_edoc(edoc_for(session, message, document, policy)),
-                document.agency.code,
-                MessageType.EDOC,
-            )
-        else:
-            data, from_code, kind = (
-                build_status(status_for(session, message, document)),
-                document.agency.code,
-                MessageType.STATUS,
-            )
-        remote_id = transport.send_edoc(data, from_code=from_code, message_type=kind)
-    except InvalidMessage as e:  # it will never build: no point retrying
-        _give_up(message, f"{e.code}: {e}")
-        return 0
-    except (TransportError, RemoteError) as e:
-        _retry_later(message, str(e), retry)
-        return 0
-    message.state, message.sent_at, message.remote_id = (
-        OutboxState.SENT.value,
-        clock.now(),
-        remote_id[:100],
+    if message.kind == OutboxKind.EDOC.value:
+        data = build_edoc(edoc_for(session, message, document, policy))
+        return data, document.agency.code, MessageType.EDOC
+    return (
+        build_status(status_for(session, message, document)),
+        document.agency.code,
+        MessageType.STATUS,
     )
-    message.attempts += 1
-    if message.recipient_id is not None:
-        recipient = session.get(Recipient, message.recipient_id)
-        if recipient is not None:
-            advance_recipient(recipient, RecipientStatus.SENT)
-    return 1
 
 
-def _retry_later(message: OutboxMessage, error: str, retry: RetryPolicy) -> None:
-    message.attempts += 1
-    message.last_error = error[:2000]
-    if message.attempts >= retry.max_attempts:
-        _give_up(message, error)
-    else:
-        message.next_attempt_at = clock.now() + retry.delay(message.attempts)
-    log.warning("outbox %s not sent (attempt %s): %s", message.id, message.attempts, error)
+def _record_sent(factory: sessionmaker[Session], message_id: int, remote_id: str) -> None:
+    with transaction(factory) as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.state, message.sent_at, message.remote_id = (
+            OutboxState.SENT.value,
+            clock.now(),
+            remote_id[:100],
+        )
+        if message.recipient_id is not None:
+            recipient = session.get(Recipient, message.recipient_id)
+            if recipient is not None:
+                advance_recipient(recipient, RecipientStatus.SENT)
+
+
+def _record_failure(
+    factory: sessionmaker[Session], message_id: int, error: str, retry: RetryPolicy
+) -> None:
+    with transaction(factory) as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        if message.state != OutboxState.PENDING.value:
+            return  # another worker sent it meanwhile
+        message.last_error = error[:2000]
+        if message.attempts >= retry.max_attempts:
+            _give_up(message, error)
+        else:  # counted from the failure, not from the claim
+            message.next_attempt_at = clock.now() + retry.delay(message.attempts)
+    log.warning("outbox %s not sent (attempt %s): %s", message_id, message.attempts, error)
 
 
 def _give_up(message: OutboxMessage, error: str) -> None:

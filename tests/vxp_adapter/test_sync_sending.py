@@ -1,0 +1,139 @@
+"""Sending the outbox: no transaction open while the axis is called, one probe per round when the
+axis is unreachable, and a send cut short after the axis took it is repeated harmlessly."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+from sqlalchemy import select, text, update
+
+from eoffice.db import is_postgres, transaction
+from eoffice.documents.models import Document
+from eoffice.exchange.models import OutboxMessage
+from eoffice.org.models import Agency
+from tests.vxp_adapter import test_sync
+from tests.vxp_adapter.conftest import VPCP
+from vxp_adapter import sync
+from vxp_adapter.client import ClientConfig, VxpClient
+from vxp_adapter.codes import MessageType
+from vxp_adapter.hub.models import Message
+
+eoffice_db, policy = test_sync.eoffice_db, test_sync.policy  # the same fixtures as there
+
+NOW = sync.RetryPolicy(max_attempts=5, base_delay=timedelta(seconds=0))
+"""Retries due at once, so that one test can play several rounds."""
+
+
+def _queue_statuses(factory, count: int) -> list[int]:
+    """``count`` status messages (03) about one arrival from VPCP, waiting in the outbox."""
+    with transaction(factory) as session:
+        agency = session.execute(select(Agency)).scalar_one()
+        doc = Document(
+            agency_id=agency.id,
+            direction="incoming",
+            status="registered",
+            type_code="CV",
+            type_name="Công văn",
+            subject="x",
+            source="vxp",
+            organ_id=VPCP,
+            edxml_document_id=f"{VPCP},2024/05/02,123/VPCP-TEST",
+        )
+        session.add(doc)
+        session.flush()
+        rows = [
+            OutboxMessage(
+                kind="status",
+                document_id=doc.id,
+                payload={"status_code": "03", "description": f"lần {i}"},
+                dedup_key=f"status:test:{i}",
+            )
+            for i in range(count)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def _outbox(factory) -> list[tuple[str, int]]:
+    with transaction(factory) as session:
+        rows = session.execute(
+            select(OutboxMessage.state, OutboxMessage.attempts).order_by(OutboxMessage.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+class ChecksTheDatabaseIsFree:
+    """Delivers through the real axis, but first writes every outbox row from another
+    connection: that blocks (SQLite: the whole file; PostgreSQL: the claimed rows) if the
+    sender still holds a transaction while it calls the axis."""
+
+    def __init__(self, inner: VxpClient, factory) -> None:
+        self.inner, self.factory, self.checked = inner, factory, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def send_edoc(self, data, **kwargs):
+        with transaction(self.factory) as session:
+            if is_postgres(session):
+                session.execute(text("SET LOCAL lock_timeout = '5s'"))
+            session.execute(update(OutboxMessage).values(last_error=OutboxMessage.last_error))
+        self.checked += 1
+        return self.inner.send_edoc(data, **kwargs)
+
+
+def test_no_transaction_is_open_while_the_axis_is_called(hub, eoffice_db, policy):
+    _queue_statuses(eoffice_db, 3)
+    transport = ChecksTheDatabaseIsFree(hub.client("b"), eoffice_db)
+    assert sync.send_pending(eoffice_db, transport, policy) == 3
+    assert transport.checked == 3
+    assert _outbox(eoffice_db) == [("sent", 1)] * 3
+
+
+def test_an_unreachable_axis_is_probed_once_per_round(eoffice_db, policy):
+    _queue_statuses(eoffice_db, 3)
+    dead_axis = VxpClient(
+        ClientConfig(f"http://127.0.0.1:{test_sync._closed_port()}", "sys.b", "x", timeout=2)
+    )
+    assert sync.send_pending(eoffice_db, dead_axis, policy, NOW) == 0
+    assert _outbox(eoffice_db) == [("pending", 1), ("pending", 0), ("pending", 0)]
+    assert sync.send_pending(eoffice_db, dead_axis, policy, NOW) == 0
+    assert _outbox(eoffice_db) == [("pending", 2), ("pending", 0), ("pending", 0)]
+
+
+class Killed(BaseException):
+    """Stands for the worker dying (SIGKILL) right after the axis took the message."""
+
+
+class DiesAfterSending:
+    def __init__(self, inner: VxpClient) -> None:
+        self.inner, self.died = inner, False
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def send_edoc(self, data, **kwargs):
+        remote_id = self.inner.send_edoc(data, **kwargs)
+        if not self.died:
+            self.died = True
+            raise Killed
+        return remote_id
+
+
+def test_a_send_cut_short_after_the_axis_took_it_is_repeated_once_harmlessly(
+    hub, eoffice_db, policy
+):
+    (message_id,) = _queue_statuses(eoffice_db, 1)
+    transport = DiesAfterSending(hub.client("b"))
+    with contextlib.suppress(Killed):
+        sync.send_pending(eoffice_db, transport, policy, NOW)
+    assert _outbox(eoffice_db) == [("pending", 1)]  # claimed, attempt counted, not marked sent
+    assert sync.send_pending(eoffice_db, transport, policy, NOW) == 1
+    assert _outbox(eoffice_db) == [("sent", 2)]
+    with hub.app.sessions() as session:  # the axis recognised the repeat: one message only
+        messages = session.scalars(select(Message)).all()
+    assert [m.message_type for m in messages] == [MessageType.STATUS.value]
+    with transaction(eoffice_db) as session:
+        assert session.get(OutboxMessage, message_id).remote_id == messages[0].id
