@@ -7,7 +7,10 @@ harmless and is the same file the next upload of those bytes would write.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from eoffice.documents.models import Blob
 from eoffice.errors import EofficeError, InvalidInput, ServiceUnavailable
 
 PDF_MAGIC = b"%PDF-"
+log = logging.getLogger(__name__)
 
 
 class BlobCorrupted(EofficeError):
@@ -29,6 +33,31 @@ class BlobCorrupted(EofficeError):
 
     code = "blob_corrupted"
     http_status = 500
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _storage_error(e: OSError) -> ServiceUnavailable:
+    """The answer to a failed write: which of full / not writable / other, for people and code."""
+    if e.errno in _FULL:
+        return ServiceUnavailable(
+            "Kho lưu trữ tệp đã đầy: tệp không được lưu và chưa có gì được ghi. "
+            "Vui lòng báo quản trị hệ thống.",
+            code="storage_full",
+        )
+    if e.errno in _READ_ONLY:
+        return ServiceUnavailable(
+            "Kho lưu trữ tệp không ghi được: tệp không được lưu và chưa có gì được ghi. "
+            "Vui lòng báo quản trị hệ thống.",
+            code="storage_unwritable",
+        )
+    return ServiceUnavailable(
+        "Không lưu được tệp vào kho lưu trữ ({reason}); chưa có gì được ghi. Vui lòng thử lại sau.",
+        code="storage_error",
+        params={"reason": e.strerror or type(e).__name__},
+    )
 
 
 @dataclass(frozen=True)
@@ -43,7 +72,8 @@ class BlobStore:
     def put(self, data: bytes) -> str:
         """Store ``data`` (idempotent); return its SHA-256.
 
-        :raises ServiceUnavailable: when the disk is full or not writable (nothing is recorded).
+        :raises ServiceUnavailable: storage_full, storage_unwritable or storage_error (nothing is
+            recorded: the caller's transaction is rolled back by its boundary).
         """
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
@@ -62,10 +92,8 @@ class BlobStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as e:
-            raise ServiceUnavailable(
-                "Không lưu được tệp: kho lưu trữ đầy hoặc không ghi được ({reason})",
-                params={"reason": e.strerror or type(e).__name__},
-            ) from e
+            log.error("blob store %s: cannot write %s: %s", self.root, digest, e)
+            raise _storage_error(e) from e
         return digest
 
     def get(self, sha256: str) -> bytes:

@@ -6,20 +6,16 @@ here, for every page of the app.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, g, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from eoffice.documents.queries import QUEUE_LABELS, queue_counts
 from eoffice.web.documents import display
 from eoffice.web.documents.permissions import can_draft, can_register_incoming
 from eoffice.web.session import current_actor, db, settings
-
-log = logging.getLogger(__name__)
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -62,12 +58,9 @@ def _menu() -> Menu | None:
     if "registry_menu" in g:
         return g.registry_menu
     actor = current_actor()
-    try:
-        counts = queue_counts(db(), actor, settings().due_soon_working_days)
-    except SQLAlchemyError:
-        # An error page may be rendering because the database failed: show the menu without counts.
-        log.warning("queue counts unavailable", exc_info=True)
-        counts = {}
+    # No error is swallowed here: a lost connection must reach the 503 handler as it is (a
+    # swallowed one leaves the session unusable and the page ends as a bare 500).
+    counts = queue_counts(db(), actor, settings().due_soon_working_days)
     queues = {
         name: MenuQueue(
             name=name,
