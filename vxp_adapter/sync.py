@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eoffice import clock
@@ -133,9 +133,14 @@ def _claim_next(
         message.next_attempt_at = clock.now() + retry.delay(message.attempts)
         try:
             return message.id, _build(session, message, policy)
-        except InvalidMessage as e:
+        except (InvalidMessage, EofficeError) as e:  # will never build (e.g. its file is lost)
             _give_up(message, f"{e.code}: {e}")
-            return message.id, None
+        except SQLAlchemyError:
+            raise  # the database, not the row: the claim is rolled back and tried next round
+        except Exception as e:  # a dead letter an admin sees, not a row blocking the queue
+            log.exception("outbox %s cannot be built", message.id)
+            _give_up(message, f"{type(e).__name__}: {e}")
+        return message.id, None
 
 
 def _build(

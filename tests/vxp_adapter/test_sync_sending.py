@@ -4,12 +4,12 @@ axis is unreachable, and a send cut short after the axis took it is repeated har
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text, update
 
 from eoffice.db import is_postgres, transaction
-from eoffice.documents.models import Document
+from eoffice.documents.models import Blob, Document, DocumentFile, Recipient
 from eoffice.exchange.models import OutboxMessage
 from eoffice.org.models import Agency
 from tests.vxp_adapter import test_sync
@@ -137,3 +137,63 @@ def test_a_send_cut_short_after_the_axis_took_it_is_repeated_once_harmlessly(
     assert [m.message_type for m in messages] == [MessageType.STATUS.value]
     with transaction(eoffice_db) as session:
         assert session.get(OutboxMessage, message_id).remote_id == messages[0].id
+
+
+def _queue_edoc_whose_file_is_lost(factory) -> int:
+    """An issued document for VPCP whose main PDF's blob row exists but whose file does not."""
+    with transaction(factory) as session:
+        agency = session.execute(select(Agency)).scalar_one()
+        doc = Document(
+            agency_id=agency.id,
+            direction="outgoing",
+            status="issued",
+            type_code="CV",
+            type_name="Công văn",
+            subject="Tệp đã mất",
+            source="draft",
+            code_number="07",
+            code_notation="UBND-VP",
+            issued_date=date(2024, 5, 2),
+            issued_at=datetime(2024, 5, 2, 8, 0, tzinfo=UTC),
+        )
+        session.add(doc)
+        session.flush()
+        sha = "ab" * 32
+        session.add(Blob(sha256=sha, size=10, content_type="application/pdf"))
+        session.flush()
+        session.add(
+            DocumentFile(
+                document_id=doc.id,
+                sha256=sha,
+                filename="mat.pdf",
+                content_type="application/pdf",
+                size=10,
+                is_main=True,
+            )
+        )
+        recipient = Recipient(
+            document_id=doc.id, organ_id=VPCP, organ_name="Văn phòng Chính phủ", channel="vxp"
+        )
+        session.add(recipient)
+        session.flush()
+        row = OutboxMessage(
+            kind="edoc",
+            document_id=doc.id,
+            recipient_id=recipient.id,
+            payload={"to": VPCP},
+            dedup_key="edoc:lost",
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_a_row_that_cannot_be_built_becomes_a_dead_letter_and_blocks_nothing(
+    hub, eoffice_db, policy
+):
+    lost = _queue_edoc_whose_file_is_lost(eoffice_db)
+    _queue_statuses(eoffice_db, 2)
+    assert sync.send_pending(eoffice_db, hub.client("b"), policy) == 2
+    assert _outbox(eoffice_db) == [("dead", 1), ("sent", 1), ("sent", 1)]
+    with transaction(eoffice_db) as session:
+        assert session.get(OutboxMessage, lost).last_error.startswith("blob_corrupted")
