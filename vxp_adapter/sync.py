@@ -222,9 +222,15 @@ def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
             ).scalar_one_or_none()
         if seen is None:
             raw = transport.get_edoc(item.doc_id)  # outside any transaction: no lock held meanwhile
-            with transaction(factory) as session:
-                seen = _guarded(handle, session, kind, item.doc_id, raw)
-                handled += 1
+            try:
+                with transaction(factory) as session:
+                    seen = _guarded(handle, session, kind, item.doc_id, raw)
+            except (SQLAlchemyError, ServiceUnavailable):
+                raise  # the database or the disk, not this message: stop the round
+            except Exception:  # e.g. at commit: left on the axis (no ack), the rest go on
+                log.exception("%s %s not handled; tried again next round", kind.value, item.doc_id)
+                continue
+            handled += 1
         ack = TransportAck.DONE if seen == InboxState.PROCESSED.value else TransportAck.FAIL
         transport.update_status(item.doc_id, ack)  # after our commit: a lost ack only re-lists it
     return handled

@@ -1,5 +1,6 @@
 """Sending the outbox: no transaction open while the axis is called, one probe per round when the
-axis is unreachable, and a send cut short after the axis took it is repeated harmlessly."""
+axis is unreachable, a send cut short after the axis took it repeated harmlessly, and no message,
+sent or received, that blocks the others."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from sqlalchemy import select, text, update
 
 from eoffice.db import is_postgres, transaction
 from eoffice.documents.models import Blob, Document, DocumentFile, Recipient
-from eoffice.exchange.models import OutboxMessage
+from eoffice.exchange.models import InboxMessage, InboxState, OutboxMessage
 from eoffice.org.models import Agency
 from tests.vxp_adapter import test_sync
-from tests.vxp_adapter.conftest import VPCP
+from tests.vxp_adapter.conftest import VPCP, make_edoc
 from vxp_adapter import sync
 from vxp_adapter.client import ClientConfig, VxpClient
 from vxp_adapter.codes import MessageType
+from vxp_adapter.edxml_build import build_edoc
 from vxp_adapter.hub.models import Message
 
 eoffice_db, policy = test_sync.eoffice_db, test_sync.policy  # the same fixtures as there
@@ -197,3 +199,26 @@ def test_a_row_that_cannot_be_built_becomes_a_dead_letter_and_blocks_nothing(
     assert _outbox(eoffice_db) == [("dead", 1), ("sent", 1), ("sent", 1)]
     with transaction(eoffice_db) as session:
         assert session.get(OutboxMessage, lost).last_error.startswith("blob_corrupted")
+
+
+def test_a_message_that_fails_unexpectedly_is_quarantined_and_blocks_nothing(
+    hub, eoffice_db, policy
+):
+    for number, subject in (("1", "hỏng"), ("2", "bình thường")):
+        edoc = make_edoc(code_number=number, subject=subject)
+        hub.client("a").send_edoc(build_edoc(edoc), from_code=VPCP, message_type=MessageType.EDOC)
+
+    def validate(document, pdf):  # stands for a bug met by one message
+        if document.subject == "hỏng":
+            raise RuntimeError("lỗi bất ngờ")
+
+    assert sync.receive_edocs(eoffice_db, hub.client("b"), policy, validate) == 2
+    assert hub.client("b").get_received_edoc_list(MessageType.EDOC) == []  # both acked
+    with transaction(eoffice_db) as session:
+        subjects = sorted(session.scalars(select(Document.subject)))
+        kept = session.scalars(
+            select(InboxMessage).where(InboxMessage.state == InboxState.QUARANTINED.value)
+        ).all()
+    assert subjects == ["bình thường"]  # nothing of the failed one was half-registered
+    assert [m.reason for m in kept] == ["internal_error: RuntimeError: lỗi bất ngờ"]
+    assert kept[0].raw  # its bytes are kept for an admin
