@@ -33,8 +33,8 @@ from tests.faults.processes import wait_for
 
 pytestmark = pytest.mark.xdist_group("faults-exchange")
 
-DOCS = int(os.environ.get("EOFFICE_FAULT_DOCS", "120"))
-KILLS = int(os.environ.get("EOFFICE_FAULT_KILLS", "8"))
+DOCS = int(os.environ.get("EOFFICE_FAULT_DOCS", "100"))
+KILLS = int(os.environ.get("EOFFICE_FAULT_KILLS", "6"))
 """SIGKILLs per worker."""
 SEED = int(os.environ.get("EOFFICE_FAULT_SEED", "20261122"))
 BATCH = 20
