@@ -13,7 +13,8 @@ import json
 
 import pytest
 
-from tests.faults.pgcluster import PrivateCluster
+from eoffice.settings import postgres_required
+from tests.faults.pgcluster import PrivateCluster, postgres_bin
 from tests.faults.processes import wait_for
 from tests.faults.site import UNAVAILABLE_VI, Load, check_registrations, prepare_site
 
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.xdist_group("faults-postgres")
 
 @pytest.fixture
 def cluster():
+    if postgres_bin() is None and not postgres_required():
+        pytest.skip("PostgreSQL server programs not installed (/usr/lib/postgresql/*/bin)")
     with PrivateCluster() as running:
         yield running
 
