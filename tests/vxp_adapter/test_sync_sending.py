@@ -21,8 +21,6 @@ from vxp_adapter.codes import MessageType
 from vxp_adapter.edxml_build import build_edoc
 from vxp_adapter.hub.models import Message
 
-eoffice_db, policy = test_sync.eoffice_db, test_sync.policy  # the same fixtures as there
-
 NOW = sync.RetryPolicy(max_attempts=5, base_delay=timedelta(seconds=0))
 """Retries due at once, so that one test can play several rounds."""
 
