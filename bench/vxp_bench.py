@@ -1,32 +1,26 @@
 """Benchmark: build and parse an edoc carrying a 1 MB PDF (target: >= 200 messages/s).
 
-Run on demand: `.venv/bin/python bench/vxp_bench.py [--seconds 5] [--size-mb 1] [--tuned-malloc]`.
+Run on demand: `.venv/bin/python bench/vxp_bench.py [--seconds 5] [--size-mb 1] [--glibc-defaults]`.
 
-Each message allocates a few fresh megabyte-sized buffers (base64 text, decoded file). With
-glibc's default settings the heap is trimmed after each message and the next one pays page
-faults again, which costs about as much as the work itself. `--tuned-malloc` re-runs the
-benchmark with MALLOC_TRIM_THRESHOLD_/MALLOC_MMAP_THRESHOLD_ raised, as a worker or hub
-process can be started in production.
+Like `eoffice worker` and `eoffice vxp-hub`, the benchmark raises glibc's malloc thresholds at
+start (`vxp_adapter.memory.tune_malloc`): each message allocates a few fresh megabyte-sized
+buffers (base64 text, decoded file), and with glibc's defaults the heap is trimmed after each
+message and the next one pays page faults again. `--glibc-defaults` measures without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
+import resource
 import time
 from datetime import date, datetime
 
 from vxp_adapter.dates import VN_TZ
 from vxp_adapter.edxml_build import build_edoc
 from vxp_adapter.edxml_parse import parse_edoc
+from vxp_adapter.memory import tune_malloc
 from vxp_adapter.model import Attachment, DocumentType, Edoc, Organization, SignerInfo, TraceHeader
-
-TUNED_MALLOC = {
-    "MALLOC_TRIM_THRESHOLD_": str(256 * 1024 * 1024),
-    "MALLOC_MMAP_THRESHOLD_": str(64 * 1024 * 1024),
-}
 
 
 def sample(pdf: bytes) -> Edoc:
@@ -51,14 +45,16 @@ def measure(label: str, step, seconds: float) -> float:
     where the wall-clock rate also counts time spent waiting for a core.
     """
     step()  # warm up (schema load, imports)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     count, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while (elapsed := time.perf_counter() - start) < seconds:
         step()
         count += 1
     cpu = time.process_time() - cpu_start
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
     print(
         f"{label:<32} wall {count / elapsed:7.1f} msg/s   cpu {count / cpu:7.1f} msg/s"
-        f"   ({cpu / count * 1000:.2f} ms cpu each, n={count})"
+        f"   ({cpu / count * 1000:.2f} ms cpu, {faults // count} page faults each, n={count})"
     )
     return count / cpu
 
@@ -67,13 +63,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--size-mb", type=float, default=1.0)
-    parser.add_argument("--tuned-malloc", action="store_true", help="re-run with glibc tuned")
+    parser.add_argument(
+        "--glibc-defaults", action="store_true", help="leave glibc's malloc thresholds alone"
+    )
     args = parser.parse_args()
-    if args.tuned_malloc:
-        env = {**os.environ, **TUNED_MALLOC}
-        argv = [a for a in sys.argv if a != "--tuned-malloc"]
-        print("glibc malloc tuned:", " ".join(f"{k}={v}" for k, v in TUNED_MALLOC.items()))
-        raise SystemExit(subprocess.call([sys.executable, *argv], env=env))
+    print("malloc tuned:", "no" if args.glibc_defaults else tune_malloc() or "not glibc")
     pdf = b"%PDF-1.7\n" + os.urandom(int(args.size_mb * 1024 * 1024))
     edoc = sample(pdf)
     data = build_edoc(edoc)

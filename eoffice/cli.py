@@ -177,7 +177,9 @@ def run(app: AppContext, host: str, port: int, threads: int) -> None:
 def worker(app: AppContext) -> None:
     """Run the background jobs only (reminders, VXP exchange, heartbeats)."""
     from eoffice.worker import build_scheduler
+    from vxp_adapter.memory import tune_malloc
 
+    tune_malloc()  # edXML messages move megabyte buffers: keep freed pages for the next one
     click.echo("eoffice worker started.")
     build_scheduler(app.settings, background=False, factory=app.factory).start()
 

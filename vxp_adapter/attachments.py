@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import io
 import lzma
@@ -11,6 +10,8 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+
+import pybase64
 
 from vxp_adapter.errors import InvalidMessage, Problem
 from vxp_adapter.model import Attachment
@@ -97,14 +98,14 @@ def encode_for_wire(name: str, data: bytes, content_type: str, content_id: str) 
     ext = extension(name)
     if ext in _SENT_RAW:
         ctype = "application/pdf" if ext == "pdf" else (content_type or guess_type(name))
-        return WirePayload(ctype, base64.b64encode(data), zipped=False)
+        return WirePayload(ctype, pybase64.b64encode(data), zipped=False)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         entry = f"{content_id}.{ext}" if ext else content_id
         info = zipfile.ZipInfo(entry, date_time=(1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         zf.writestr(info, data)
-    return WirePayload("application/zip", base64.b64encode(buf.getvalue()), zipped=True)
+    return WirePayload("application/zip", pybase64.b64encode(buf.getvalue()), zipped=True)
 
 
 @dataclass
@@ -143,6 +144,23 @@ def decode_base64(text: str | list[str], limits: Limits) -> bytes:
         raw = raw.translate(None, b" \t\r\n")
     if len(raw) // 4 * 3 > limits.max_attachment_bytes:
         raise InvalidMessage(Problem.ATTACHMENT_TOO_LARGE, f"> {limits.max_attachment_bytes} byte")
+    return b64decode_strict(raw)
+
+
+def b64decode_strict(raw: bytes) -> bytes:
+    """Decode base64 without whitespace, refusing anything outside the alphabet.
+
+    pybase64's SIMD decoder is 30-40 times faster than binascii (which alone would take most
+    of the 5 ms a 1 MB message may cost). It also refuses surplus padding ("AAAA="), which
+    binascii's strict mode lets through, so a refusal is checked again there: what was
+    accepted before is still accepted.
+
+    :raises InvalidMessage: not base64.
+    """
+    try:
+        return pybase64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        pass
     try:
         return binascii.a2b_base64(raw, strict_mode=True)
     except binascii.Error as e:

@@ -154,7 +154,9 @@ def vxp_hub(ctx: click.Context, host: str, port: int, threads: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from vxp_adapter.hub import HubConfig, create_app, make_server
+    from vxp_adapter.memory import tune_malloc
 
+    tune_malloc()  # every sendEdoc parses a message: keep freed pages for the next one
     app = create_app(HubConfig(_database_url()))
     server = make_server(app, host, port, threads)
     click.echo(f"Trục liên thông cục bộ: http://{server.effective_host}:{server.effective_port}")

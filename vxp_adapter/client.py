@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+import pybase64
+
 from vxp_adapter.codes import SERVICE_TYPE, MessageType, TransportAck
 from vxp_adapter.dates import VN_TZ
 from vxp_adapter.errors import RemoteError, TransportError
@@ -172,6 +174,10 @@ class VxpClient:
         data = answer.get("data")
         if not isinstance(data, str):
             raise TransportError("getEdoc: câu trả lời không có data")
+        try:  # fast path first: the answer is one unwrapped line (pybase64 is SIMD)
+            return pybase64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            pass
         try:
             return base64.b64decode("".join(data.split()), validate=True)
         except (binascii.Error, ValueError) as e:

@@ -211,3 +211,31 @@ def test_unlabelled_zip_with_one_matching_entry_is_unzipped() -> None:
 def test_path_components_are_stripped_from_names() -> None:
     (att,) = parse_edoc(edxml(attachment("../../etc/passwd", "text/plain", b"x"))).attachments
     assert att.name == "passwd"
+
+
+@pytest.mark.parametrize(
+    ("b64", "expected"),
+    [
+        ("JVBERi0x\nLjcK", b"%PDF-1.7\n"),  # wrapped lines, as some senders write
+        ("JVBERi0xLjcK=", b"%PDF-1.7\n"),  # surplus padding: still read, as before the SIMD path
+    ],
+)
+def test_base64_variants_seen_in_traffic_are_read(b64: str, expected: bytes) -> None:
+    att = (
+        "<Attachment><ContentId>cid:a</ContentId><AttachmentName>a.pdf</AttachmentName>"
+        f"<ContentType>application/pdf</ContentType><ContentTransferEncoded>{b64}"
+        "</ContentTransferEncoded></Attachment>"
+    )
+    assert parse_edoc(edxml(att)).attachments[0].data == expected
+
+
+@pytest.mark.parametrize("b64", ["JVBERi0x*jcK", "JVBERi0xLjc", "=JVBERi0xLjcK", "JVBE=i0xLjcK"])
+def test_bad_base64_is_refused(b64: str) -> None:
+    att = (
+        "<Attachment><ContentId>cid:a</ContentId><AttachmentName>a.pdf</AttachmentName>"
+        f"<ContentType>application/pdf</ContentType><ContentTransferEncoded>{b64}"
+        "</ContentTransferEncoded></Attachment>"
+    )
+    with pytest.raises(InvalidMessage) as err:
+        parse_edoc(edxml(att))
+    assert err.value.code == Problem.BAD_BASE64

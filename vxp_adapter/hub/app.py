@@ -6,7 +6,6 @@ always present as strings, no JSON null, list items' `to` as a string, ASCII-onl
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import pybase64
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -183,7 +183,7 @@ class HubApp:
 
     def _get_edoc(self, session: Session, system: System, req: SignedRequest, _b: bytes) -> Answer:
         content = store.fetch(session, system, req.require("docId"))
-        return ok(data=base64.b64encode(content).decode("ascii"))
+        return ok(data=pybase64.b64encode(content).decode("ascii"))
 
     def _update_status(
         self, session: Session, system: System, req: SignedRequest, _b: bytes
