@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -225,6 +225,8 @@ def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
             try:
                 with transaction(factory) as session:
                     seen = _guarded(handle, session, kind, item.doc_id, raw)
+                    if seen == InboxState.QUARANTINED.value:
+                        _address(session, item.doc_id, item.to_codes)
             except (SQLAlchemyError, ServiceUnavailable):
                 raise  # the database or the disk, not this message: stop the round
             except Exception:  # e.g. at commit: left on the axis (no ack), the rest go on
@@ -259,6 +261,20 @@ def _guarded(handle, session: Session, kind: MessageType, axis_id: str, raw: byt
         reason = f"internal_error: {type(e).__name__}: {e}"
     log.warning("quarantined %s %s: %s", kind.value, axis_id, reason)
     return _remember(session, axis_id, kind, InboxState.QUARANTINED, reason[:4000], raw)
+
+
+def _address(session: Session, axis_id: str, to_codes: tuple[str, ...]) -> None:
+    """Note which local agency the axis delivered a quarantined message to (its admins see it)."""
+    if not to_codes:
+        return
+    agency_id = session.execute(
+        select(Agency.id).where(Agency.code.in_(to_codes), Agency.is_local).order_by(Agency.code)
+    ).scalar()
+    session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.axis_doc_id == axis_id[:100])
+        .values(agency_id=agency_id)
+    )
 
 
 def _remember(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from eoffice import clock
@@ -24,6 +24,7 @@ from eoffice.exchange.models import (
     OutboxState,
 )
 from eoffice.org.actor import Actor
+from eoffice.org.services import list_managed_agencies
 
 DEFAULT_LIMIT = 200
 LISTED_STATES = (OutboxState.PENDING, OutboxState.DEAD)
@@ -91,24 +92,64 @@ def _recipient_name(message: OutboxMessage, document: Document, recipient: Recip
     return ""
 
 
-def list_quarantine(session: Session, limit: int = DEFAULT_LIMIT) -> list[InboxMessage]:
-    """Return quarantined inbox messages, newest first."""
+@dataclass(frozen=True)
+class QuarantineScope:
+    """Which quarantined messages someone may read; see `quarantine_scope`."""
+
+    agency_ids: frozenset[int] | None
+    """Addressees whose messages are visible; None: every message (the system actor)."""
+    unaddressed: bool
+    """Whether messages addressed to no agency hosted here are visible."""
+
+    def clause(self) -> ColumnElement[bool]:
+        if self.agency_ids is None:
+            return true()
+        mine = InboxMessage.agency_id.in_(sorted(self.agency_ids))
+        return or_(mine, InboxMessage.agency_id.is_(None)) if self.unaddressed else mine
+
+
+def quarantine_scope(session: Session, actor: Actor) -> QuarantineScope:
+    """Which quarantined messages ``actor`` may read (raw bytes of other agencies' documents).
+
+    An admin sees those the axis addressed to an agency they administer. A message addressed
+    to no agency hosted here (or unreadable enough that the axis' address is all we have and it
+    names nobody local) belongs to no one below the top: only admins of a top-level agency (one
+    without a parent) see it. The system actor sees everything.
+    """
+    if actor.user is None:
+        return QuarantineScope(agency_ids=None, unaddressed=True)
+    managed = list_managed_agencies(session, actor)
+    top = actor.is_admin and actor.user.agency.parent_id is None
+    return QuarantineScope(agency_ids=frozenset(a.id for a in managed), unaddressed=top)
+
+
+def list_quarantine(
+    session: Session, scope: QuarantineScope, limit: int = DEFAULT_LIMIT
+) -> list[InboxMessage]:
+    """Return the quarantined inbox messages within ``scope``, newest first."""
     stmt = (
         select(InboxMessage)
-        .where(InboxMessage.state == InboxState.QUARANTINED.value)
+        .where(InboxMessage.state == InboxState.QUARANTINED.value, scope.clause())
         .order_by(InboxMessage.received_at.desc(), InboxMessage.id.desc())
         .limit(limit)
     )
     return list(session.execute(stmt).scalars())
 
 
-def get_quarantined(session: Session, message_id: int) -> InboxMessage:
-    """Return one quarantined inbox message.
+def get_quarantined(session: Session, message_id: int, scope: QuarantineScope) -> InboxMessage:
+    """Return one quarantined inbox message within ``scope``.
 
-    :raises NotFound: when there is no such message or it was not quarantined.
+    :raises NotFound: when there is no such message, it was not quarantined, or it is outside
+        ``scope`` (a denial looks like absence, as elsewhere).
     """
-    message = session.get(InboxMessage, message_id)
-    if message is None or message.state != InboxState.QUARANTINED.value:
+    message = session.execute(
+        select(InboxMessage).where(
+            InboxMessage.id == message_id,
+            InboxMessage.state == InboxState.QUARANTINED.value,
+            scope.clause(),
+        )
+    ).scalar_one_or_none()
+    if message is None:
         raise NotFound("Không tìm thấy thư bị cách ly")
     return message
 

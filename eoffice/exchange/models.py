@@ -67,4 +67,8 @@ class InboxMessage(Base):
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
     """The message as received, kept only when quarantined."""
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="SET NULL"), index=True
+    )
+    """The local agency the axis addressed it to, when it is one: its admins see it quarantined."""
     received_at: Mapped[datetime] = mapped_column(default=now)

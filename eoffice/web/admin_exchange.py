@@ -49,22 +49,25 @@ def requeue(message_id: int) -> Response:
 @bp.get("/quarantine")
 @admin_required
 def quarantine() -> str:
+    scope = exchange_admin.quarantine_scope(db(), current_actor())
     return render_template(
-        "admin/exchange_quarantine.html", messages=exchange_admin.list_quarantine(db())
+        "admin/exchange_quarantine.html", messages=exchange_admin.list_quarantine(db(), scope)
     )
 
 
 @bp.get("/quarantine/<int:message_id>")
 @admin_required
 def quarantined(message_id: int) -> str:
-    message = exchange_admin.get_quarantined(db(), message_id)
+    scope = exchange_admin.quarantine_scope(db(), current_actor())
+    message = exchange_admin.get_quarantined(db(), message_id, scope)
     return render_template("admin/exchange_quarantined.html", message=message)
 
 
 @bp.get("/quarantine/<int:message_id>/raw")
 @admin_required
 def quarantined_raw(message_id: int) -> Response:
-    message = exchange_admin.get_quarantined(db(), message_id)
+    scope = exchange_admin.quarantine_scope(db(), current_actor())
+    message = exchange_admin.get_quarantined(db(), message_id, scope)
     if message.raw is None:
         abort(404)
     response = Response(message.raw, mimetype="application/octet-stream")

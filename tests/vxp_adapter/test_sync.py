@@ -78,6 +78,22 @@ def test_unusable_messages_are_quarantined_with_their_bytes_and_failed(hub, eoff
     assert hub.client("b").get_received_edoc_list(MessageType.EDOC) == []  # acked "fail"
 
 
+def test_a_quarantined_message_notes_the_local_agency_it_was_addressed_to(hub, eoffice_db, policy):
+    no_pdf = make_edoc(attachments=())  # for Nghệ An, hosted here, but unusable: no PDF
+    hub.client("a").send_edoc(build_edoc(no_pdf), from_code=VPCP, message_type=MessageType.EDOC)
+    elsewhere = make_edoc(
+        code_number="124",
+        recipients=(dataclasses.replace(make_edoc().recipients[0], organ_id=QUANG_NINH),),
+    )
+    hub.client("a").send_edoc(build_edoc(elsewhere), from_code=VPCP, message_type=MessageType.EDOC)
+    assert sync.receive_edocs(eoffice_db, hub.client("b"), policy) == 2
+    with transaction(eoffice_db) as session:
+        nghe_an = session.execute(select(Agency.id).where(Agency.code == NGHE_AN)).scalar_one()
+        rows = session.execute(select(InboxMessage.reason, InboxMessage.agency_id)).all()
+        by_reason = {reason.split(":")[0]: agency_id for reason, agency_id in rows}
+        assert by_reason == {"bad_value": None, "missing_field": nghe_an}
+
+
 def test_directory_refresh_adds_external_agencies_once(hub, eoffice_db):
     changed = sync.refresh_directory(eoffice_db, hub.client("b"))
     assert changed >= 2

@@ -61,13 +61,14 @@ def _outbox(db_session, doc, state, *, attempts=0, error="", key=None):
     return message
 
 
-def _quarantined(db_session, axis_id="axis-1", raw=RAW):
+def _quarantined(db_session, axis_id="axis-1", raw=RAW, agency=None):
     message = InboxMessage(
         axis_doc_id=axis_id,
         message_type="edoc",
         state="quarantined",
         reason="edXML không hợp lệ: thiếu MessageHeader",
         raw=raw,
+        agency_id=agency.id if agency is not None else None,
     )
     db_session.add(message)
     db_session.flush()
@@ -193,10 +194,38 @@ def test_processed_messages_are_not_shown_as_quarantined(client, factory, db_ses
     login(client, org.admin.username)
     assert client.get(f"/admin/exchange/quarantine/{done.id}").status_code == 404
     assert client.get(f"/admin/exchange/quarantine/{done.id}/raw").status_code == 404
-    assert exchange_admin.list_quarantine(db_session) == []
+    everything = exchange_admin.quarantine_scope(db_session, Actor.system())
+    assert exchange_admin.list_quarantine(db_session, everything) == []
 
 
 def test_an_unknown_state_filter_is_refused(client, factory):
     org = factory.org()
     login(client, org.admin.username)
     assert client.get("/admin/exchange/?state=sent").status_code == 422
+
+
+def test_quarantine_is_shown_to_the_addressees_admins_and_unaddressed_only_at_the_top(
+    client, factory, db_session
+):
+    province = factory.org()
+    department = factory.org(parent=province.agency)
+    other = factory.org(parent=province.agency)
+    mine = _quarantined(db_session, "axis-dept", agency=department.agency)
+    theirs = _quarantined(db_session, "axis-other", agency=other.agency)
+    unaddressed = _quarantined(db_session, "axis-none")
+
+    def visible(org):
+        scope = exchange_admin.quarantine_scope(db_session, Actor(user=org.admin))
+        return {m.axis_doc_id for m in exchange_admin.list_quarantine(db_session, scope)}
+
+    assert visible(province) == {"axis-dept", "axis-other", "axis-none"}
+    assert visible(department) == {"axis-dept"}
+    login(client, department.admin.username)
+    assert "axis-dept" in client.get("/admin/exchange/quarantine").text
+    assert client.get(f"/admin/exchange/quarantine/{mine.id}/raw").data == RAW
+    for hidden in (theirs, unaddressed):
+        assert client.get(f"/admin/exchange/quarantine/{hidden.id}").status_code == 404
+        assert client.get(f"/admin/exchange/quarantine/{hidden.id}/raw").status_code == 404
+    # A clerk of the top-level agency is no admin: nothing at all.
+    scope = exchange_admin.quarantine_scope(db_session, Actor(user=province.clerk))
+    assert exchange_admin.list_quarantine(db_session, scope) == []
