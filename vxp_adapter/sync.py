@@ -9,7 +9,9 @@ re-sent message as the same one. Transport acks (done/fail) are sent only after 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eoffice import clock
 from eoffice.audit.services import record_event
-from eoffice.db import transaction
+from eoffice.db import transaction, try_lock
 from eoffice.documents.blobs import FilePolicy
 from eoffice.documents.models import Direction, Document, Recipient, RecipientStatus
 from eoffice.errors import EofficeError, ServiceUnavailable
@@ -73,8 +75,10 @@ def send_pending(
     policy: FilePolicy,
     retry: RetryPolicy = RetryPolicy(),
     batch: int = 20,
+    max_seconds: float = 30.0,
 ) -> int:
-    """Send due outbox rows one at a time; return how many were sent.
+    """Send due outbox rows one at a time; return how many were sent. Several workers may run
+    this at once: a row is claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
 
     No transaction is open while the axis is called (a hung axis would otherwise hold the
     database, on SQLite all of it, for a timeout per message): a row is claimed and its message
@@ -83,12 +87,17 @@ def send_pending(
     row meanwhile and a worker killed mid-send leaves it to be retried then; the axis recognises
     a repeated message by its content. When the axis cannot be reached at all, the round stops:
     the other rows wait for the next round instead of each waiting for a timeout.
+
+    At least ``batch`` rows are tried, then more while rows are due and ``max_seconds`` have not
+    passed: a backlog drains at the axis' pace rather than ``batch`` rows per run of the job.
     """
-    sent, after = 0, 0
-    for _ in range(batch):
+    sent, after, tried = 0, 0, 0
+    deadline = time.monotonic() + max_seconds
+    while tried < batch or time.monotonic() < deadline:
         claimed = _claim_next(factory, policy, retry, after)
         if claimed is None:
             break
+        tried += 1
         after, outgoing = claimed
         if outgoing is None:  # given up, cancelled or held back: nothing to send now
             continue
@@ -215,25 +224,25 @@ def receive_statuses(factory: sessionmaker[Session], transport: Transport) -> in
 
 def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
     handled = 0
-    for item in transport.get_received_edoc_list(kind):
-        with transaction(factory) as session:
-            seen = session.execute(
-                select(InboxMessage.state).where(InboxMessage.axis_doc_id == item.doc_id)
-            ).scalar_one_or_none()
-        if seen is None:
+    items = transport.get_received_edoc_list(kind)
+    with transaction(factory) as session:
+        seen = _seen_states(session, [item.doc_id for item in items])
+    for item in items:
+        state = seen.get(item.doc_id[:100])
+        if state is None:
             raw = transport.get_edoc(item.doc_id)  # outside any transaction: no lock held meanwhile
             try:
                 with transaction(factory) as session:
-                    seen = _guarded(handle, session, kind, item.doc_id, raw)
-                    if seen == InboxState.QUARANTINED.value:
-                        _address(session, item.doc_id, item.to_codes)
+                    state = _handle_once(session, item, raw, kind, handle)
             except (SQLAlchemyError, ServiceUnavailable):
                 raise  # the database or the disk, not this message: stop the round
             except Exception:  # e.g. at commit: left on the axis (no ack), the rest go on
                 log.exception("%s %s not handled; tried again next round", kind.value, item.doc_id)
                 continue
+            if state is None:
+                continue  # another worker is handling it right now; it acks
             handled += 1
-        ack = TransportAck.DONE if seen == InboxState.PROCESSED.value else TransportAck.FAIL
+        ack = TransportAck.DONE if state == InboxState.PROCESSED.value else TransportAck.FAIL
         transport.update_status(item.doc_id, ack)  # after our commit: a lost ack only re-lists it
     return handled
 
@@ -261,6 +270,41 @@ def _guarded(handle, session: Session, kind: MessageType, axis_id: str, raw: byt
         reason = f"internal_error: {type(e).__name__}: {e}"
     log.warning("quarantined %s %s: %s", kind.value, axis_id, reason)
     return _remember(session, axis_id, kind, InboxState.QUARANTINED, reason[:4000], raw)
+
+
+def _seen_states(session: Session, axis_ids: list[str]) -> dict[str, str]:
+    """Return the inbox state of each listed axis id already handled (one query per 500)."""
+    states: dict[str, str] = {}
+    for start in range(0, len(axis_ids), 500):
+        chunk = [a[:100] for a in axis_ids[start : start + 500]]
+        rows = session.execute(
+            select(InboxMessage.axis_doc_id, InboxMessage.state).where(
+                InboxMessage.axis_doc_id.in_(chunk)
+            )
+        )
+        states.update({axis_id: state for axis_id, state in rows})
+    return states
+
+
+def _handle_once(session: Session, item, raw: bytes, kind: MessageType, handle) -> str | None:
+    """Handle a received message unless another worker holds it (None) or has handled it."""
+    if not try_lock(session, _item_lock(item.doc_id)):
+        return None
+    done = session.execute(
+        select(InboxMessage.state).where(InboxMessage.axis_doc_id == item.doc_id[:100])
+    ).scalar_one_or_none()
+    if done is not None:
+        return done
+    state = _guarded(handle, session, kind, item.doc_id, raw)
+    if state == InboxState.QUARANTINED.value:
+        _address(session, item.doc_id, item.to_codes)
+    return state
+
+
+def _item_lock(axis_id: str) -> int:
+    """A 63-bit advisory lock key for one axis message (held until the handling commits)."""
+    digest = hashlib.sha256(b"vxp-inbox:" + axis_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def _address(session: Session, axis_id: str, to_codes: tuple[str, ...]) -> None:

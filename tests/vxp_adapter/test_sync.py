@@ -192,3 +192,66 @@ def test_a_recall_removes_the_arrival_and_keeps_a_given_number(
         assert answers[-1] == "15"
         # A number once given stays with the document: the register shows the recall.
         assert doc.number == (1 if registered_first else None)
+
+
+def _incoming_with_status_rows(factory, count: int) -> None:
+    """`count` arrivals from VPCP at Nghệ An, each with a status 03 waiting in the outbox."""
+    with transaction(factory) as session:
+        agency = session.execute(select(Agency).where(Agency.code == NGHE_AN)).scalar_one()
+        for i in range(count):
+            doc = Document(
+                agency_id=agency.id,
+                direction="incoming",
+                status="registered",
+                type_code="CV",
+                type_name="Công văn",
+                subject=f"Văn bản {i}",
+                source="vxp",
+                organ_id=VPCP,
+                code_number=str(100 + i),
+                code_notation="VPCP-TEST",
+                edxml_document_id=f"{VPCP},2024/05/02,{100 + i}/VPCP-TEST",
+            )
+            session.add(doc)
+            session.flush()
+            session.add(
+                OutboxMessage(
+                    kind="status",
+                    document_id=doc.id,
+                    payload={"status_code": "03"},
+                    dedup_key=f"status:{doc.id}:03",
+                )
+            )
+
+
+def test_a_backlog_is_sent_batch_after_batch_in_one_run(hub, eoffice_db, policy):
+    _incoming_with_status_rows(eoffice_db, 5)
+    assert sync.send_pending(eoffice_db, hub.client("b"), policy, batch=2) == 5
+    assert _count(eoffice_db, OutboxMessage, OutboxMessage.state == "sent") == 5
+    assert len(hub.client("a").get_received_edoc_list(MessageType.STATUS)) == 5
+
+
+def test_a_run_stops_after_its_time_budget_with_the_rest_still_due(hub, eoffice_db, policy):
+    _incoming_with_status_rows(eoffice_db, 5)
+    assert sync.send_pending(eoffice_db, hub.client("b"), policy, batch=2, max_seconds=0) == 2
+    assert _count(eoffice_db, OutboxMessage, OutboxMessage.state == "pending") == 3
+
+
+def test_an_item_another_worker_is_handling_is_left_to_it(hub, eoffice_db, policy, request):
+    if "sqlite" in request.node.callspec.id:
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): no concurrent handling")
+    hub.client("a").send_edoc(
+        build_edoc(make_edoc()), from_code=VPCP, message_type=MessageType.EDOC
+    )
+    (item,) = hub.client("b").get_received_edoc_list(MessageType.EDOC)
+    with transaction(eoffice_db) as other_worker:  # holds the item's lock, as if handling it
+        from eoffice.db import try_lock
+
+        assert try_lock(other_worker, sync._item_lock(item.doc_id))
+        assert sync.receive_edocs(eoffice_db, hub.client("b"), policy) == 0
+        assert _count(eoffice_db, Document) == 0
+    # Not acknowledged meanwhile: still listed, and handled once the lock is free.
+    assert len(hub.client("b").get_received_edoc_list(MessageType.EDOC)) == 1
+    assert sync.receive_edocs(eoffice_db, hub.client("b"), policy) == 1
+    assert _count(eoffice_db, Document) == 1
+    assert hub.client("b").get_received_edoc_list(MessageType.EDOC) == []

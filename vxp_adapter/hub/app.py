@@ -141,8 +141,14 @@ class HubApp:
             return value.encode("latin-1") if value is not None else None
 
         with self.sessions.begin() as session:
-            signed = verify_request(header, lambda sid: _secret(session, sid))
-            system = store.get_system(session, signed.system_id)
+            systems: dict[str, System | None] = {}
+
+            def secret_of(system_id: str) -> str | None:
+                found = systems[system_id] = store.get_system(session, system_id)
+                return found.secret if found is not None else None
+
+            signed = verify_request(header, secret_of)
+            system = systems[signed.system_id]
             assert system is not None  # verify_request found its secret
             fingerprint = ""
             if op in self.STATEFUL:
@@ -200,11 +206,6 @@ class HubApp:
             return ok(count=store.count_received(session, system, message_type))
 
         return count
-
-
-def _secret(session: Session, system_id: str) -> str | None:
-    system = store.get_system(session, system_id)
-    return system.secret if system is not None else None
 
 
 def create_app(config: HubConfig) -> HubApp:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from vxp_adapter.codes import MessageType, TransportAck
 from vxp_adapter.dates import format_vn
@@ -74,8 +74,9 @@ def add_system(
 
 
 def get_system(session: Session, system_id: str) -> System | None:
-    """Return a registered system by its id."""
-    return session.scalar(select(System).where(System.system_id == system_id))
+    """Return a registered system by its id, with its agencies (one query)."""
+    stmt = select(System).where(System.system_id == system_id).options(joinedload(System.agencies))
+    return session.execute(stmt).unique().scalar_one_or_none()
 
 
 def _codes(system: System) -> set[str]:
@@ -196,15 +197,24 @@ def list_received(
 ) -> list[dict[str, str]]:
     """Return the open deliveries of one type for the system's agencies, oldest first."""
     query = (
-        select(Delivery)
-        .join(Message)
+        select(
+            Delivery.id,
+            Delivery.to_code,
+            Delivery.state,
+            Delivery.created_at,
+            Delivery.updated_at,
+            Message.service_type,
+            Message.message_type,
+            Message.from_code,
+        )
+        .join(Message, Message.id == Delivery.message_id)
         .where(
             Delivery.to_code.in_(_codes(system)),
             Delivery.state.in_(_OPEN_STATES),
             Message.message_type == message_type,
         )
         .order_by(Delivery.created_at, Delivery.id)
-    )
+    )  # columns, not entities: a backlog of thousands is listed in one query
     if since is not None:
         query = query.where(Delivery.created_at >= since.astimezone(UTC))
     if until is not None:
@@ -212,16 +222,16 @@ def list_received(
     return [
         {
             "docId": d.id,
-            "serviceType": d.message.service_type,
-            "messageType": d.message.message_type,
-            "from": d.message.from_code,
+            "serviceType": d.service_type,
+            "messageType": d.message_type,
+            "from": d.from_code,
             "to": d.to_code,
             "status": d.state,
             "status_desc": STATE_DESC[d.state],
             "created_time": format_vn(_aware(d.created_at)),
             "updated_time": format_vn(_aware(d.updated_at)),
         }
-        for d in session.scalars(query)
+        for d in session.execute(query)
     ]
 
 
