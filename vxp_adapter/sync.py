@@ -230,12 +230,10 @@ def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
     for item in items:
         state = seen.get(item.doc_id[:100])
         if state is None:
-            raw = transport.get_edoc(item.doc_id)  # outside any transaction: no lock held meanwhile
             try:
-                with transaction(factory) as session:
-                    state = _handle_once(session, item, raw, kind, handle)
-            except (SQLAlchemyError, ServiceUnavailable):
-                raise  # the database or the disk, not this message: stop the round
+                state = _fetch_and_handle(factory, transport, item, kind, handle)
+            except (SQLAlchemyError, ServiceUnavailable, TransportError, RemoteError):
+                raise  # the database, the disk or the axis, not this message: stop the round
             except Exception:  # e.g. at commit: left on the axis (no ack), the rest go on
                 log.exception("%s %s not handled; tried again next round", kind.value, item.doc_id)
                 continue
@@ -286,19 +284,30 @@ def _seen_states(session: Session, axis_ids: list[str]) -> dict[str, str]:
     return states
 
 
-def _handle_once(session: Session, item, raw: bytes, kind: MessageType, handle) -> str | None:
-    """Handle a received message unless another worker holds it (None) or has handled it."""
-    if not try_lock(session, _item_lock(item.doc_id)):
-        return None
-    done = session.execute(
-        select(InboxMessage.state).where(InboxMessage.axis_doc_id == item.doc_id[:100])
-    ).scalar_one_or_none()
-    if done is not None:
-        return done
-    state = _guarded(handle, session, kind, item.doc_id, raw)
-    if state == InboxState.QUARANTINED.value:
-        _address(session, item.doc_id, item.to_codes)
-    return state
+def _fetch_and_handle(
+    factory: sessionmaker[Session], transport: Transport, item, kind: MessageType, handle
+) -> str | None:
+    """Fetch and handle a received message once; None when another worker holds it.
+
+    PostgreSQL: fetched under the item's advisory lock (no row is locked meanwhile), so two
+    workers never download the same message. SQLite: fetched before the transaction, whose
+    BEGIN IMMEDIATE would hold the whole database during the download.
+    """
+    claims = factory.kw["bind"].dialect.name == "postgresql"
+    raw = None if claims else transport.get_edoc(item.doc_id)
+    with transaction(factory) as session:
+        if not try_lock(session, _item_lock(item.doc_id)):
+            return None
+        done = session.execute(
+            select(InboxMessage.state).where(InboxMessage.axis_doc_id == item.doc_id[:100])
+        ).scalar_one_or_none()
+        if done is not None:
+            return done
+        raw = raw if raw is not None else transport.get_edoc(item.doc_id)
+        state = _guarded(handle, session, kind, item.doc_id, raw)
+        if state == InboxState.QUARANTINED.value:
+            _address(session, item.doc_id, item.to_codes)
+        return state
 
 
 def _item_lock(axis_id: str) -> int:
@@ -380,7 +389,10 @@ def _handle_status(session: Session, axis_id: str, raw: bytes) -> str:
         )
     target = (
         session.execute(
-            select(Document).where(
+            select(Document)
+            .join(Agency, Agency.id == Document.agency_id)  # (agency, DocumentId) is indexed
+            .where(
+                Agency.code == status.response_for.organ_id,
                 Document.direction == Direction.OUTGOING.value,
                 Document.edxml_document_id == status.response_for.document_id[:200],
                 Document.issued_at.is_not(None),
