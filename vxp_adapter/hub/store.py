@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from vxp_adapter.codes import MessageType, TransportAck
@@ -117,11 +118,13 @@ def accept_message(
             "UNKNOWN_AGENCY", f"Đơn vị nhận không có trong danh bạ: {', '.join(unknown)}"
         )
     digest = hashlib.sha256(data).hexdigest()
-    existing = _existing(session, from_code, message_type, digest)
-    if existing is not None:
-        return existing
-    message = Message(
-        id=str(uuid.uuid4()),
+    message_id = str(uuid.uuid4())
+    # One statement whether new or repeated (no savepoint round trips): a repeat, even one
+    # racing this request, leaves the first row in place and gets its id.
+    created = _insert_ignore(
+        session,
+        Message,
+        id=message_id,
         system_pk=system.id,
         from_code=from_code,
         message_type=message_type,
@@ -129,26 +132,38 @@ def accept_message(
         sha256=digest,
         size=len(data),
         content=data,
+        created_at=utcnow(),
         **_summary(msg),
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-            for code in targets:
-                session.add(
-                    Delivery(
-                        id=str(uuid.uuid4()), message_id=message.id, to_code=code, state="initial"
-                    )
-                )
-            session.flush()
-    except IntegrityError:
-        # The same message arrived twice at once: the other request created it.
+    if not created:
         found = _existing(session, from_code, message_type, digest)
-        if found is None:
-            raise
+        assert found is not None  # the conflicting row is committed or ours to see
         return found
-    return message.id
+    now = utcnow()
+    session.execute(
+        insert(Delivery),
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "message_id": message_id,
+                "to_code": code,
+                "state": "initial",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for code in targets
+        ],
+    )
+    return message_id
+
+
+def _insert_ignore(session: Session, model: Any, **values: Any) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite); return whether a row was added."""
+    dialect = session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(model).values(**values)
+    # RETURNING tells: psycopg reports no rowcount for INSERT … ON CONFLICT.
+    added = stmt.on_conflict_do_nothing().returning(literal_column("1"))
+    return session.connection().execute(added).first() is not None
 
 
 def _targets(msg: Edoc | StatusMessage) -> list[str]:
@@ -352,12 +367,12 @@ def remember(
     session: Session, fingerprint: str, system: System, operation: str, answer: str
 ) -> None:
     """Store the answer of a state-changing request, so a replay changes nothing."""
-    try:
-        with session.begin_nested():
-            session.add(
-                SeenRequest(
-                    fingerprint=fingerprint, system_pk=system.id, operation=operation, answer=answer
-                )
-            )
-    except IntegrityError:
-        pass  # the same request was served concurrently; its answer is already stored
+    _insert_ignore(  # a concurrent identical request may have stored its answer first
+        session,
+        SeenRequest,
+        fingerprint=fingerprint,
+        system_pk=system.id,
+        operation=operation,
+        answer=answer,
+        created_at=utcnow(),
+    )
