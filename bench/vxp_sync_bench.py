@@ -13,6 +13,9 @@ Then exactly-once is checked: each document registered once on B, each status ap
 every axis delivery acknowledged, nothing quarantined or dead.
 
     .venv/bin/python bench/vxp_sync_bench.py [--documents 10000] [--workers 1] [--py-spy DIR]
+
+`--py-spy DIR` records a speedscope profile of every process (py-spy must be installed; it is
+not a dependency of the project). Results and analysis: bench/RESULTS.md.
 """
 
 from __future__ import annotations

@@ -231,7 +231,7 @@ def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
         state = seen.get(item.doc_id[:100])
         if state is None:
             try:
-                state = _fetch_and_handle(factory, transport, item, kind, handle)
+                state, here = _fetch_and_handle(factory, transport, item, kind, handle)
             except (SQLAlchemyError, ServiceUnavailable, TransportError, RemoteError):
                 raise  # the database, the disk or the axis, not this message: stop the round
             except Exception:  # e.g. at commit: left on the axis (no ack), the rest go on
@@ -239,7 +239,7 @@ def _receive(factory, transport: Transport, kind: MessageType, handle) -> int:
                 continue
             if state is None:
                 continue  # another worker is handling it right now; it acks
-            handled += 1
+            handled += 1 if here else 0
         ack = TransportAck.DONE if state == InboxState.PROCESSED.value else TransportAck.FAIL
         transport.update_status(item.doc_id, ack)  # after our commit: a lost ack only re-lists it
     return handled
@@ -286,8 +286,9 @@ def _seen_states(session: Session, axis_ids: list[str]) -> dict[str, str]:
 
 def _fetch_and_handle(
     factory: sessionmaker[Session], transport: Transport, item, kind: MessageType, handle
-) -> str | None:
-    """Fetch and handle a received message once; None when another worker holds it.
+) -> tuple[str | None, bool]:
+    """Fetch and handle a received message once; return its inbox state (None while another
+    worker holds it) and whether this call handled it.
 
     PostgreSQL: fetched under the item's advisory lock (no row is locked meanwhile), so two
     workers never download the same message. SQLite: fetched before the transaction, whose
@@ -297,17 +298,18 @@ def _fetch_and_handle(
     raw = None if claims else transport.get_edoc(item.doc_id)
     with transaction(factory) as session:
         if not try_lock(session, _item_lock(item.doc_id)):
-            return None
+            return None, False
         done = session.execute(
             select(InboxMessage.state).where(InboxMessage.axis_doc_id == item.doc_id[:100])
         ).scalar_one_or_none()
-        if done is not None:
-            return done
-        raw = raw if raw is not None else transport.get_edoc(item.doc_id)
+        if done is not None:  # handled by another worker since we listed it
+            return done, False
+        if raw is None:
+            raw = transport.get_edoc(item.doc_id)
         state = _guarded(handle, session, kind, item.doc_id, raw)
         if state == InboxState.QUARANTINED.value:
             _address(session, item.doc_id, item.to_codes)
-        return state
+        return state, True
 
 
 def _item_lock(axis_id: str) -> int:

@@ -255,3 +255,26 @@ def test_an_item_another_worker_is_handling_is_left_to_it(hub, eoffice_db, polic
     assert sync.receive_edocs(eoffice_db, hub.client("b"), policy) == 1
     assert _count(eoffice_db, Document) == 1
     assert hub.client("b").get_received_edoc_list(MessageType.EDOC) == []
+
+
+def test_an_item_handled_by_another_worker_since_it_was_listed_is_not_handled_again(
+    hub, eoffice_db, policy
+):
+    hub.client("a").send_edoc(
+        build_edoc(make_edoc()), from_code=VPCP, message_type=MessageType.EDOC
+    )
+    (item,) = hub.client("b").get_received_edoc_list(MessageType.EDOC)
+    assert sync.receive_edocs(eoffice_db, hub.client("b"), policy) == 1  # the other worker
+    fetched = []
+
+    class CountingAxis:
+        def get_edoc(self, doc_id):
+            fetched.append(doc_id)
+            return b"<edXML/>"
+
+    def handle(session, axis_id, raw):
+        raise AssertionError("handled twice")
+
+    assert sync._fetch_and_handle(eoffice_db, CountingAxis(), item, handle) == ("processed", False)
+    postgres = eoffice_db.kw["bind"].dialect.name == "postgresql"
+    assert len(fetched) == (0 if postgres else 1)  # SQLite fetches before its transaction
