@@ -2,7 +2,7 @@
 the axis addressed them to (inbox_messages has no triggers, so SQLite's table rebuild is safe)
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0012
 Create Date: 2026-12-02 06:14:44.406739
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0007"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
