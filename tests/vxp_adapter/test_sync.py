@@ -275,6 +275,7 @@ def test_an_item_handled_by_another_worker_since_it_was_listed_is_not_handled_ag
     def handle(session, axis_id, raw):
         raise AssertionError("handled twice")
 
-    assert sync._fetch_and_handle(eoffice_db, CountingAxis(), item, handle) == ("processed", False)
+    got = sync._fetch_and_handle(eoffice_db, CountingAxis(), item, MessageType.EDOC, handle)
+    assert got == ("processed", False)
     postgres = eoffice_db.kw["bind"].dialect.name == "postgresql"
     assert len(fetched) == (0 if postgres else 1)  # SQLite fetches before its transaction
