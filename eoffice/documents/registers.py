@@ -357,6 +357,7 @@ def _row(kind: RegisterKind, document: Document, *, masked: bool = False) -> Reg
     values = {**common, **specific}
     if masked:
         values |= {key: SECRET_PLACEHOLDER for key in _MASKED if key in values}
+        values["code"] = _nfc(document.code_number)  # the number; the notation names the issuer
     ordered = {c.key: values[c.key] for c in kind.register.columns}
     cancelled = document.cancelled_at is not None
     return RegisterRow(document.id, document.number, ordered, cancelled)
