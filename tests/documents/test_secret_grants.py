@@ -260,3 +260,26 @@ def test_lists_show_a_masked_row_queues_and_search_hide_it(factory, db_session, 
         db_session, other_clerk, DocumentFilter(direction="incoming", type_code="CV")
     )
     assert typed.items == []
+
+
+def test_the_task_of_a_secret_document_does_not_carry_its_subject(
+    factory, db_session, policy, pdf_upload
+):
+    from datetime import timedelta
+
+    from eoffice import clock
+    from eoffice.tasks.services_documents import document_task
+
+    org = factory.org()
+    doc = _secret_incoming(db_session, org, policy, pdf_upload)
+    present_to_leader(db_session, Actor(user=org.clerk), doc, org.leader)
+    plan = AssignmentPlan(
+        lead=Target(user_id=org.specialist.id),
+        deadline=clock.today() + timedelta(days=5),
+        instruction="Rà soát lực lượng bảo vệ mục tiêu",
+    )
+    assign_document(db_session, Actor(user=org.leader), doc, plan)
+    task = document_task(db_session, doc)
+    assert task is not None and task.source_document_id == doc.id
+    assert task.title == "Xử lý văn bản mật (văn bản đến số 1)"
+    assert task.content == "" and "STC" not in task.source_reference
