@@ -39,9 +39,9 @@ def grant_section(
     if not section.may_manage:
         return section
     failed_key, failed_form = failed if failed else ("", None)
-    form = failed_form if failed_key == "grant" else None
-    grant_form = form or GrantForm(prefix="grant", formdata=None)
-    assert isinstance(grant_form, GrantForm)
+    grant_form = failed_form if failed_key == "grant" else None
+    if not isinstance(grant_form, GrantForm):
+        grant_form = GrantForm(prefix="grant", formdata=None)
     held = {h.user.id for h in holders}
     grant_form.user_id.choices = [("", "—")] + [
         (str(u.id), f"{u.full_name} ({u.username})")
@@ -55,6 +55,8 @@ def grant_section(
             continue
         key = f"revoke-{holder.user.id}"
         revoke = failed_form if failed_key == key else None
-        section.revoke_forms[holder.user.id] = revoke or RevokeGrantForm(prefix=key, formdata=None)  # type: ignore[assignment]
+        if not isinstance(revoke, RevokeGrantForm):
+            revoke = RevokeGrantForm(prefix=key, formdata=None)
+        section.revoke_forms[holder.user.id] = revoke
     section.open_form = failed_key
     return section
