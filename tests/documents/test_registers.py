@@ -191,10 +191,10 @@ def test_printed_registers_never_carry_an_ungranted_secret_subject(factory, db_s
     assert not any("bí mật nhà nước" in c or "Sở Tài chính" in c or "STC" in c for c in cells)
 
 
-def _issue(db_session, org, policy, recipients=()):
+def _issue(db_session, org, policy, recipients=(), secrecy="thuong"):
     data = DraftInput(
         meta=DocumentMetadata(
-            type_code="CV", subject="V/v triển khai chuyển đổi số", description=""
+            type_code="CV", subject="V/v triển khai chuyển đổi số", description="", secrecy=secrecy
         ),
         signer_id=org.leader.id,
         recipient_codes=recipients,
@@ -215,6 +215,20 @@ def _issue(db_session, org, policy, recipients=()):
     mark_sealed(db_session, clerk, draft, make_pdf("dong dau"), policy)
     issue_document(db_session, clerk, draft)
     return draft
+
+
+def test_outgoing_register_masks_a_secret_row_for_the_ungranted(factory, db_session, policy):
+    org = factory.org()
+    doc = _issue(db_session, org, policy, secrecy="mat")
+    query = _query("outgoing", series="di-mat")
+    [whole] = build_register(db_session, Actor(user=org.clerk), query).rows
+    assert whole.values["type_and_subject"] == "Công văn: V/v triển khai chuyển đổi số"
+    outsider = Actor(user=factory.user(org.agency, "leader"))
+    [row] = build_register(db_session, outsider, query).rows
+    assert (row.document_id, row.number, row.values["code"]) == (doc.id, 1, "01")
+    for key in ("type_and_subject", "signer", "recipients", "archive_copy_holder"):
+        assert row.values[key] == "(Văn bản mật)"
+    assert row.values["issued_date"] == date(2026, 3, 20) and row.values["note"] == "Mật"
 
 
 def test_outgoing_register_rows(factory, db_session, policy):

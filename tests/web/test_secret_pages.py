@@ -101,3 +101,15 @@ def test_others_see_a_masked_row_and_never_the_subject(env):
     # The registering clerk sees the whole row.
     env.as_user(env.org.clerk)
     assert SUBJECT in env.get("/documents/incoming").text
+
+
+def test_the_outgoing_register_masks_a_secret_draft_for_other_leaders(env):
+    from tests.documents.test_outgoing_exchange import _draft
+
+    doc = _draft(env.session, env.org, env.policy, secrecy="mat", subject=SUBJECT)
+    env.as_user(env.factory.user(env.org.agency, "leader"))
+    listing = env.get("/documents/outgoing").text
+    assert f'data-id="{doc.id}"' in listing and "(Văn bản mật)" in listing
+    assert SUBJECT not in listing and env.org.leader.full_name not in listing
+    env.as_user(env.org.leader)  # the signer holds a grant
+    assert SUBJECT in env.get("/documents/outgoing").text
