@@ -16,7 +16,7 @@ Explicit grants: a leader or clerk of the agency who holds a grant may grant it 
 of the same agency, and revoke another holder's grant with a reason. Revocation rule: never one's
 own grant; never the grant of someone the workflow still names while the document is being
 worked on (drafter, signer, leader presented to, person of an active assignment, head of a unit
-with an active assignment). The revoker holds a grant and keeps it, so a leader or clerk who
+with an active assignment, and — while a clerk's step comes next — the last clerk holding one). The revoker holds a grant and keeps it, so a leader or clerk who
 can grant always remains. Every grant and revocation is an audit event on the document (its timeline).
 """
 
@@ -46,6 +46,14 @@ _FINISHED = {
     Status.RECALLED.value,
     Status.ISSUED.value,
     Status.WITHDRAWN.value,
+}
+# States in which a clerk's step comes next.
+_CLERK_NEXT = {
+    Status.PENDING_ACCEPT.value,
+    Status.REGISTERED.value,
+    Status.SIGNED.value,
+    Status.NUMBERED.value,
+    Status.SEALED.value,
 }
 
 
@@ -234,10 +242,19 @@ def revoke_access(
 
 
 def workflow_holders(session: Session, document: Document) -> set[int]:
-    """Return the ids of the users the workflow still names (empty once it is finished)."""
+    """Return the ids of the users the workflow still names (empty once it is finished); while
+    a clerk's step comes next, that includes the last clerk holding a grant."""
     if document.status in _FINISHED:
         return set()
     ids = {document.drafter_id, document.signer_id, document.presented_to_id}
+    if document.status in _CLERK_NEXT:
+        clerks = [
+            u.id
+            for u in _with_role(session, document.agency_id, Role.CLERK)
+            if holds_grant(session, u.id, document.id)
+        ]
+        if len(clerks) == 1:
+            ids.add(clerks[0])
     active = [a for a in document.assignments if a.is_active and a.completed_at is None]
     ids |= {a.user_id for a in active}
     units = {a.unit_id for a in active if a.unit_id is not None and a.user_id is None}

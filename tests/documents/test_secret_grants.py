@@ -283,3 +283,21 @@ def test_the_task_of_a_secret_document_does_not_carry_its_subject(
     assert task is not None and task.source_document_id == doc.id
     assert task.title == "Xử lý văn bản mật (văn bản đến số 1)"
     assert task.content == "" and "STC" not in task.source_reference
+
+
+def test_the_last_clerk_keeps_the_grant_while_a_clerks_step_comes_next(factory, db_session, policy):
+    org = factory.org()
+    second_clerk = factory.user(org.agency, "clerk")
+    doc = _draft(db_session, org, policy, secrecy="mat", subject=SUBJECT)
+    _through_signature(db_session, org, policy, doc)  # signed: the clerks number it next
+    leader = Actor(user=org.leader)
+    revoke_access(db_session, leader, doc, second_clerk.id, "Một văn thư là đủ")
+    with pytest.raises(Conflict) as info:
+        revoke_access(db_session, leader, doc, org.clerk.id, "Nhầm người")
+    assert info.value.code == "grant_needed"
+    clerk = Actor(user=org.clerk)
+    assign_number(db_session, clerk, doc)
+    mark_sealed(db_session, clerk, doc, make_pdf("da dong dau"), policy)
+    issue_document(db_session, clerk, doc)
+    revoke_access(db_session, leader, doc, org.clerk.id, "Đã phát hành")
+    assert not holds_grant(db_session, org.clerk.id, doc.id)
