@@ -49,12 +49,13 @@ def create_app(
     babel.init_app(app, locale_selector=select_locale)
     _register_blueprints(app)
     _register_template_helpers(app)
-    from eoffice.web import errors, input_guard, metrics, session
+    from eoffice.web import errors, input_guard, metrics, security_headers, session
 
     metrics.init_app(app)
     session.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)
+    security_headers.init_app(app)
     if settings.proxy_count:
         # Client address, scheme and host as the reverse proxy saw them (audit IPs, Secure links).
         from werkzeug.middleware.proxy_fix import ProxyFix

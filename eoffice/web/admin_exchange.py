@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from eoffice.errors import EofficeError
 from eoffice.exchange import admin as exchange_admin
 from eoffice.org import services as org
+from eoffice.web import files
 from eoffice.web.admin import admin_required
 from eoffice.web.forms import EmptyForm
 from eoffice.web.session import current_actor, db
@@ -70,10 +71,4 @@ def quarantined_raw(message_id: int) -> Response:
     message = exchange_admin.get_quarantined(db(), message_id, scope)
     if message.raw is None:
         abort(404)
-    response = Response(message.raw, mimetype="application/octet-stream")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="vxp-quarantine-{message.id}.bin"'
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return files.download(message.raw, f"vxp-quarantine-{message.id}.bin", None)

@@ -22,6 +22,7 @@ from eoffice.errors import EofficeError, InvalidInput
 from eoffice.org import credentials
 from eoffice.org import services as org
 from eoffice.org.models import Agency, Role, SigningCredential, User
+from eoffice.web import files
 from eoffice.web.admin import _show_field_errors, admin_required
 from eoffice.web.documents.uploads import keep_upload, kept_file, kept_upload, upload_from
 from eoffice.web.session import current_actor, db, file_policy, settings
@@ -124,11 +125,9 @@ def image(credential_id: int) -> Response:
     )
     if owner_agency_id not in _managed_ids():
         abort(404)
-    response = Response(credential.image_png, mimetype="image/png")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    # Shown through <img> on the admin page (an image ignores the attachment disposition); opened
+    # on its own it is a download, never a page of this site.
+    return files.download(credential.image_png, f"chu-ky-{credential.id}.png", "image/png")
 
 
 def _managed_ids() -> set[int]:

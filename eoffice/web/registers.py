@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from wtforms import SelectField, StringField
 from eoffice import clock
 from eoffice.documents import exports, registers
 from eoffice.errors import EofficeError
+from eoffice.web import files
 from eoffice.web.session import current_actor, db
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -109,21 +109,7 @@ def download(kind: str, fmt: str) -> Response:
         kind, args.get("date_from"), args.get("date_to"), args.get("series"), args.get("volume")
     )
     report = registers.build_register(db(), current_actor(), query)
+    name = exports.register_filename(report, fmt)
     if fmt == "pdf":
-        response = Response(exports.register_pdf(report), mimetype=exports.PDF_MEDIA_TYPE)
-    else:
-        response = Response(exports.register_xlsx(report), mimetype=exports.XLSX_MEDIA_TYPE)
-    response.headers["Content-Disposition"] = attachment(exports.register_filename(report, fmt))
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def attachment(filename: str) -> str:
-    """Return a Content-Disposition for a download named ``filename`` (RFC 6266 / RFC 5987).
-
-    Browsers use ``filename*`` (UTF-8, so the Vietnamese name survives); old clients fall back
-    to the plain-ASCII ``filename``.
-    """
-    fallback = exports.ascii_filename(filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+        return files.download(exports.register_pdf(report), name, exports.PDF_MEDIA_TYPE)
+    return files.download(exports.register_xlsx(report), name, exports.XLSX_MEDIA_TYPE)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -26,6 +25,7 @@ from eoffice.tasks.reports import (
 )
 from eoffice.tasks.rules import TaskStatus, format_percent
 from eoffice.tasks.snapshots import month_trend, report_for
+from eoffice.web import files
 from eoffice.web.session import current_actor, db
 from eoffice.web.tasks import policy
 
@@ -122,7 +122,7 @@ def export(fmt: str) -> Response:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         data, mimetype = to_pdf(report), "application/pdf"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+    return files.download(data, name, mimetype)
 
 
 @bp.get("/tasks")

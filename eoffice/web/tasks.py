@@ -3,7 +3,6 @@ notifications, and the working-day calendar table (admins)."""
 
 from __future__ import annotations
 
-import io
 from fractions import Fraction
 from typing import Any
 
@@ -15,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -51,6 +49,7 @@ from eoffice.tasks.services_calendar import (
 from eoffice.tasks.services_extensions import decide_extension, pending_extension, request_extension
 from eoffice.tasks.statuses import evaluate_task
 from eoffice.tasks.targets import assignable_targets
+from eoffice.web import files
 from eoffice.web.session import current_actor, db, file_policy, settings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -331,9 +330,7 @@ def attachment(task_id: int, file_id: int) -> Response:
     if row is None:
         raise NotFound("Không tìm thấy tệp đính kèm")
     data = file_policy().store.get(row.sha256)
-    return send_file(
-        io.BytesIO(data), mimetype=row.content_type, as_attachment=True, download_name=row.filename
-    )
+    return files.download(data, row.filename, row.content_type)
 
 
 # --- Notifications -----------------------------------------------------------------------------------

@@ -138,6 +138,7 @@ def test_admin_installs_a_leaders_key_and_signature(client, org, pki, db_session
     image = client.get(image_url)
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert image.headers["Content-Disposition"].startswith("attachment")  # never a page here
     assert image.data == credential.image_png
 
 

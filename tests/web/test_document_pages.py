@@ -448,12 +448,17 @@ def test_the_pdf_is_served_inline_only_sandboxed(env):
     response = env.get(f"/documents/{document.id}/file")
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF-")
     assert response.headers["Content-Disposition"].startswith("inline")
-    assert response.headers["Content-Security-Policy"] == "sandbox"
+    # Sandboxed, and framed only by the document's own page (the viewer's iframe).
+    assert response.headers["Content-Security-Policy"] == "sandbox; frame-ancestors 'self'"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     file_id = document.files[0].id
     download = env.get(f"/documents/{document.id}/files/{file_id}")
     assert download.headers["Content-Disposition"].startswith("attachment")
-    assert download.headers["Content-Security-Policy"] == "sandbox"
+    assert download.headers["Content-Security-Policy"] == "sandbox; frame-ancestors 'none'"
+    assert download.headers["X-Frame-Options"] == "DENY"
+    page = env.get(f"/documents/{document.id}")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     env.get(f"/documents/{document.id}/files/999999", status=404)
 
 

@@ -128,7 +128,7 @@ def test_preview_returns_the_pdf_and_saves_nothing(drafter, org, receiver, db_se
     assert response.status_code == 200, response.text[:3000]
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("inline")
-    assert response.headers["Content-Security-Policy"] == "sandbox"
+    assert response.headers["Content-Security-Policy"] == "sandbox; frame-ancestors 'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     text = _text(response.data)
     assert SUBJECT in text and BODY in text

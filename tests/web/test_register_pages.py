@@ -100,7 +100,7 @@ def test_pdf_download(client, org):
     response = client.get(f"/registers/incoming.pdf?{PERIOD}")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment; ")

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import jsonify, request, send_file, url_for
+from flask import jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 
 from eoffice.audit.models import AuditEvent
@@ -27,6 +26,7 @@ from eoffice.errors import EofficeError, InvalidInput, NotFound
 from eoffice.org.actor import Actor
 from eoffice.org.models import User
 from eoffice.org.services import get_user_by_username, get_user_or_raise
+from eoffice.web import files
 from eoffice.web.api import bp
 from eoffice.web.api.openapi import (
     AcceptBody,
@@ -276,16 +276,7 @@ def download_file(document_id: int, file_id: int):
 def _send(document_id: int, file_id: int | None):
     document = get_visible_document(db(), current_actor(), document_id)
     row, data = read_file(file_policy(), document, file_id)  # checks the bytes against the hash
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=row.content_type,
-        as_attachment=True,
-        download_name=row.filename,
-        etag=row.sha256,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return files.download(data, row.filename, row.content_type, etag=row.sha256)
 
 
 Action = Callable[[Document, M, Actor], list[str] | None]

@@ -3,11 +3,10 @@ the file downloads."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from functools import cache
 
-from flask import render_template, send_file
+from flask import render_template
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -25,6 +24,7 @@ from eoffice.org.actor import Actor
 from eoffice.org.credentials import active_credential
 from eoffice.org.models import CredentialKind, Role, User
 from eoffice.org.services import get_user_or_raise, list_users, users_with_role
+from eoffice.web import files
 from eoffice.web.documents import bp
 from eoffice.web.documents.common import visible
 from eoffice.web.documents.grant_section import grant_section
@@ -249,14 +249,7 @@ def main_file(document_id: int) -> Response:
     """Serve the main PDF for the inline viewer: sandboxed, never sniffed."""
     document = get_visible_document(db(), current_actor(), document_id)
     row, data = read_file(file_policy(), document)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        as_attachment=False,
-        download_name=row.filename,
-        max_age=0,
-    )
-    return _harden(response)
+    return files.pdf_inline(data, row.filename, framed_by_self=True)
 
 
 @bp.get("/<int:document_id>/files/<int:file_id>")
@@ -265,19 +258,4 @@ def download(document_id: int, file_id: int) -> Response:
     """Serve any file of the document as a download."""
     document = get_visible_document(db(), current_actor(), document_id)
     row, data = read_file(file_policy(), document, file_id)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=row.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=row.filename,
-        max_age=0,
-    )
-    return _harden(response)
-
-
-def _harden(response: Response) -> Response:
-    # A file is the uploader's content: it must never run as a page of this site.
-    response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return files.download(data, row.filename, row.content_type)

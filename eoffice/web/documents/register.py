@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -23,6 +22,7 @@ from eoffice.documents.types import get_document_type
 from eoffice.errors import EofficeError, NotFound
 from eoffice.org.models import Agency, Role, User
 from eoffice.org.services import list_agencies, users_with_role
+from eoffice.web import files
 from eoffice.web.documents import bp
 from eoffice.web.documents.common import prefill_replacement, show_field_errors, to_int, visible
 from eoffice.web.documents.permissions import can_draft, can_register_incoming
@@ -243,14 +243,7 @@ def preview_draft() -> Any:
             show_field_errors(form, e)
         else:
             data = _build_draft_pdf(form, meta, body)
-            response = send_file(
-                io.BytesIO(data),
-                mimetype="application/pdf",
-                as_attachment=False,
-                download_name=_built_filename(meta),
-                max_age=0,
-            )
-            return _harden(response)
+            return files.pdf_inline(data, _built_filename(meta))
     return _draft_page(form, reply_to, status=422)
 
 
@@ -371,14 +364,6 @@ def default_signer_authority(position: str) -> str:
     if deputy:
         head = position[4:].strip()
     return f"KT. {head.upper()}\n{position.upper()}" if deputy and head else position.upper()
-
-
-def _harden(response: Response) -> Response:
-    # Built from the drafter's text, still never run as a page of this site nor cached.
-    response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 _reply_to = visible  # the incoming document this draft answers, if the user may see it
