@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from eoffice.db import make_engine
@@ -87,12 +87,38 @@ def db_engine(
 
 
 @pytest.fixture
-def db_connection(db_engine: Engine) -> Iterator:
+def db_connection(db_engine: Engine, request: pytest.FixtureRequest) -> Iterator:
     connection = db_engine.connect()
     outer = connection.begin()
     yield connection
-    outer.rollback()
-    connection.close()
+    try:
+        if request.node.get_closest_marker("audit_chain_broken") is None:
+            check_audit_chain(connection)
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+def check_audit_chain(connection) -> None:
+    """Fail unless the audit trail the test left behind still verifies (every DB test runs it).
+
+    Cheap: the test's transaction holds only its own rows. A transaction the test left aborted
+    (PostgreSQL) can be read no more, and holds nothing that will ever be committed.
+    """
+    from eoffice.audit.services import verify_chain
+
+    if not connection.in_transaction() or connection.invalidated:
+        return
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        report = verify_chain(session)
+    except DBAPIError as e:
+        if "current transaction is aborted" in str(e):
+            return
+        raise
+    finally:
+        session.close()
+    assert report.ok, f"audit chain broken at event {report.first_bad_id}: {report.reason}"
 
 
 def bind_session(connection) -> Session:

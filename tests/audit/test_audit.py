@@ -4,8 +4,10 @@ from sqlalchemy.exc import DatabaseError
 
 from eoffice.audit.services import record_event, verify_chain
 from eoffice.org.actor import Actor
+from tests.conftest import check_audit_chain
 
 
+@pytest.mark.audit_chain_broken
 def test_chain_verifies_and_detects_tampering(factory, db_session):
     org = factory.org()
     for i in range(3):
@@ -27,6 +29,9 @@ def test_chain_verifies_and_detects_tampering(factory, db_session):
     db_session.expire_all()
     broken = verify_chain(db_session)
     assert not broken.ok and broken.first_bad_id == last_id - 1
+    # The check every database test runs at teardown catches it too.
+    with pytest.raises(AssertionError, match=f"audit chain broken at event {last_id - 1}"):
+        check_audit_chain(bind)
 
 
 def test_audit_rows_cannot_be_updated_or_deleted(factory, db_session):
