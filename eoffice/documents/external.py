@@ -32,6 +32,7 @@ from eoffice.audit.services import record_event
 from eoffice.documents.blobs import FilePolicy
 from eoffice.documents.models import Document, ExternalSignature, Recipient
 from eoffice.documents.outgoing import check_can_seal, check_can_sign, mark_signed
+from eoffice.documents.recipients import ensure_stays_inside
 from eoffice.documents.signatures import (
     REQUEST_LEVEL,
     SignatureConfig,
@@ -93,6 +94,7 @@ def start_external(
         )
     else:
         check_can_seal(actor, document)
+        ensure_stays_inside(document)  # the seal step numbers it: refuse before that
         credential = _external_credential(session, agency_id=document.agency_id)
         lock_document(session, document)
         pdf, code, line = number_for_issue(session, actor, document, policy)

@@ -26,6 +26,25 @@ from eoffice.org.actor import Actor
 from eoffice.org.models import Role
 from eoffice.org.services import get_agency_by_code
 
+SECRET_STAYS_INSIDE = "Văn bản mật không được gửi điện tử ra ngoài cơ quan"  # noqa: S105 - a message
+
+
+def ensure_stays_inside(document: Document) -> None:
+    """Refuse to send a secret document (any secrecy but "thuong") to anyone: every recipient is
+    another agency, on this instance or through VXP, and secrets never leave electronically.
+
+    Checked when recipients are chosen, again when the issue step starts and at delivery (the
+    recipients may have been chosen before the document was marked secret).
+
+    :raises InvalidInput: (code ``secret_document``) the document is secret and has recipients.
+    """
+    if document.secrecy != "thuong" and document.recipients:
+        raise InvalidInput(
+            SECRET_STAYS_INSIDE,
+            code="secret_document",
+            fields={"recipients": SECRET_STAYS_INSIDE},
+        )
+
 
 def set_recipients(session: Session, document: Document, codes: Iterable[str]) -> None:
     """Replace the recipients of a not-yet-issued document by the agencies with these codes.
@@ -53,7 +72,7 @@ def set_recipients(session: Session, document: Document, codes: Iterable[str]) -
     if any(r.agency_id == document.agency_id for r in rows):
         errors["recipients"] = "Không gửi văn bản cho chính cơ quan mình"
     if rows and document.secrecy != "thuong":
-        errors["recipients"] = "Văn bản mật không được gửi điện tử ra ngoài cơ quan"
+        errors["recipients"] = SECRET_STAYS_INSIDE
     if errors:
         raise InvalidInput("Nơi nhận chưa hợp lệ", fields=errors)
     document.recipients = rows
@@ -64,8 +83,10 @@ def issue_document(session: Session, actor: Actor, document: Document) -> list[R
     """Issue a sealed document: deliver to agencies on this instance, queue the others for VXP.
 
     :raises InvalidTransition: unless numbered and sealed.
+    :raises InvalidInput: a secret document with recipients (nothing is sent).
     """
     require_role(actor, Role.CLERK)
+    ensure_stays_inside(document)
     document.status = next_status(document.status, Action.ISSUE).value
     document.issued_at = clock.now()
     document.edxml_document_id = edxml_document_id(document)  # how statuses find it again
@@ -105,6 +126,7 @@ def issue_document(session: Session, actor: Actor, document: Document) -> list[R
 
 def _deliver_internally(session: Session, sent: Document, recipient: Recipient) -> Document:
     """Create the receiver's "chờ tiếp nhận" entry with every field taken from the sender."""
+    ensure_stays_inside(sent)  # the last step before a secret would reach another agency
     incoming = Document(
         agency_id=recipient.agency_id,
         direction=Direction.INCOMING.value,

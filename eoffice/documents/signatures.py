@@ -17,7 +17,7 @@ from eoffice.documents.files import read_file
 from eoffice.documents.models import Document, Recipient
 from eoffice.documents.numbering import date_line
 from eoffice.documents.outgoing import assign_number, mark_sealed, mark_signed
-from eoffice.documents.recipients import issue_document
+from eoffice.documents.recipients import ensure_stays_inside, issue_document
 from eoffice.documents.signing_keys import (
     SigningFailed,
     find_credential,
@@ -181,7 +181,9 @@ def issue_with_seal(
 
     :raises InvalidTransition: unless signed or numbered. :raises SigningFailed: key or PDF
         problems. :raises ExternalSigningRequired: the agency's key is on a USB token.
+    :raises InvalidInput: a secret document with recipients.
     """
+    ensure_stays_inside(document)  # before a number is taken or the seal applied
     credential = find_credential(session, agency_id=document.agency_id)
     lock_document(session, document)
     with unlocked_key(credential, passphrase, config.pkcs11_module) as key:

@@ -193,3 +193,83 @@ def test_external_recipients_go_to_the_outbox_and_secret_never_leaves(factory, d
     with pytest.raises(InvalidInput) as info:
         _draft(db_session, sender, policy, recipients=(external.code,), secrecy="mat")
     assert "mật" in info.value.fields["recipients"]
+
+
+def _sealed_to(db_session, sender, policy, codes):
+    doc = _draft(db_session, sender, policy, recipients=codes)
+    _through_signature(db_session, sender, policy, doc)
+    clerk = Actor(user=sender.clerk)
+    assign_number(db_session, clerk, doc)
+    mark_sealed(db_session, clerk, doc, make_pdf("x"), policy)
+    return doc
+
+
+def test_a_secret_document_never_leaves_the_agency(factory, db_session, policy):
+    sender, receiver = factory.org(), factory.org()
+    external = factory.agency()
+    external.is_local = False
+    doc = _sealed_to(db_session, sender, policy, (receiver.agency.code, external.code))
+    doc.secrecy = "mat"  # marked secret after its recipients were chosen
+    db_session.flush()
+    events_before = len(list_events_for(db_session, "document", doc.id))
+    with pytest.raises(InvalidInput) as info:
+        issue_document(db_session, Actor(user=sender.clerk), doc)
+    assert info.value.code == "secret_document"
+    assert info.value.render() == "Văn bản mật không được gửi điện tử ra ngoài cơ quan"
+    assert doc.status == "sealed" and doc.issued_at is None  # nothing half-done
+    assert db_session.query(OutboxMessage).filter_by(document_id=doc.id).count() == 0
+    assert queue_counts(db_session, Actor(user=receiver.clerk))["pending_accept"] == 0
+    assert len(list_events_for(db_session, "document", doc.id)) == events_before
+
+
+def test_the_issue_steps_refuse_a_secret_document_before_numbering_it(factory, db_session, policy):
+    from eoffice.documents.external import Step, start_external
+    from eoffice.documents.signatures import issue_with_seal
+
+    sender, receiver = factory.org(), factory.org()
+    doc = _draft(db_session, sender, policy, recipients=(receiver.agency.code,))
+    _through_signature(db_session, sender, policy, doc)
+    doc.secrecy = "mat"
+    clerk = Actor(user=sender.clerk)
+    with pytest.raises(InvalidInput, match="mật"):  # key file or token on the server
+        issue_with_seal(db_session, clerk, doc, "", policy, None)
+    with pytest.raises(InvalidInput, match="mật"):  # USB token: its first request numbers it
+        start_external(db_session, clerk, doc, Step.SEAL, policy, None)
+    assert doc.status == "signed" and not doc.code_number
+
+
+def test_internal_delivery_refuses_a_secret_document(factory, db_session, policy):
+    from eoffice.documents.recipients import _deliver_internally
+
+    sender, receiver = factory.org(), factory.org()
+    doc = _sealed_to(db_session, sender, policy, (receiver.agency.code,))
+    doc.secrecy = "toi_mat"
+    with pytest.raises(InvalidInput, match="mật"):
+        _deliver_internally(db_session, doc, doc.recipients[0])
+    assert queue_counts(db_session, Actor(user=receiver.clerk))["pending_accept"] == 0
+
+
+def test_a_secret_document_without_recipients_is_issued(factory, db_session, policy):
+    sender = factory.org()
+    doc = _sealed_to(db_session, sender, policy, ())
+    doc.secrecy = "tuyet_mat"
+    assert issue_document(db_session, Actor(user=sender.clerk), doc) == []
+    assert doc.status == "issued"
+
+
+def test_the_vxp_edoc_of_a_secret_document_is_never_built(factory, db_session, policy):
+    """The last line of defence: an outbox row whose document became secret is not built."""
+    from vxp_adapter.errors import InvalidMessage, Problem
+    from vxp_adapter.outgoing import edoc_for
+
+    sender = factory.org()
+    external = factory.agency()
+    external.is_local = False
+    doc = _sealed_to(db_session, sender, policy, (external.code,))
+    issue_document(db_session, Actor(user=sender.clerk), doc)
+    (message,) = db_session.query(OutboxMessage).filter_by(document_id=doc.id).all()
+    assert edoc_for(db_session, message, doc, policy).subject == doc.subject
+    doc.secrecy = "mat"
+    with pytest.raises(InvalidMessage) as info:
+        edoc_for(db_session, message, doc, policy)
+    assert info.value.code is Problem.SECRET_DOCUMENT

@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from eoffice import clock
 from eoffice.documents.blobs import BlobStore, FilePolicy, Upload
 from eoffice.documents.metadata import DocumentMetadata
+from eoffice.documents.models import Document, SecretGrant
 from eoffice.documents.outgoing import (
     DraftInput,
     approve_draft,
@@ -576,19 +577,20 @@ def _install_keys(db_session, org: Org, pki) -> None:
     db_session.commit()
 
 
+def _upload_draft(api: Api, other: Api, subject: str) -> dict[str, Any]:
+    """A specialist's draft (uploaded PDF) to ``other``'s agency, signed by the leader."""
+    draft = {
+        "type_code": "CV",
+        "subject": subject,
+        "signer_id": api.org.leader.id,
+        "recipients": [other.org.agency.code],
+    }
+    return api.upload("outgoing", draft, make_pdf("Du thao"), who="specialist").get_json()
+
+
 def test_outgoing_draft_goes_through_review_signature_and_issue(api, other, db_session, demo_pki):
     _install_keys(db_session, api.org, demo_pki)
-    draft = api.upload(
-        "outgoing",
-        {
-            "type_code": "CV",
-            "subject": "V/v triển khai chuyển đổi số",
-            "signer_id": api.org.leader.id,
-            "recipients": [other.org.agency.code],
-        },
-        make_pdf("Du thao"),
-        who="specialist",
-    ).get_json()
+    draft = _upload_draft(api, other, "V/v triển khai chuyển đổi số")
     url = f"/api/v1/documents/{draft['id']}"
     error(api.post(f"{url}/approve", who="leader"), 409, "invalid_transition")
     error(api.post(f"{url}/submit", who="clerk"), 403, "forbidden")
@@ -618,3 +620,27 @@ def test_outgoing_draft_goes_through_review_signature_and_issue(api, other, db_s
     assert issued["recipients"][0]["status"] == "arrived" and issued["signature_status"]
     arrived = other.call("GET", "/api/v1/documents?queue=pending_accept").get_json()["items"]
     assert [d["code"] for d in arrived] == [issued["code"]]
+
+
+def test_issuing_a_secret_document_to_another_agency_is_refused(api, other, db_session):
+    draft = _upload_draft(api, other, "V/v phương án bảo vệ bí mật")
+    url = f"/api/v1/documents/{draft['id']}"
+    api.post(f"{url}/submit", who="specialist")
+    api.post(f"{url}/review", {"comment": "Đạt"}, who="unit_head")
+    api.post(f"{url}/approve", who="leader")
+    doc = db_session.get(Document, draft["id"])
+    policy = FilePolicy(
+        BlobStore(api.app.extensions["eoffice"]["settings"].effective_blob_dir),
+        10 * 1024 * 1024,
+        1024 * 1024,
+    )
+    mark_signed(db_session, Actor(user=api.org.leader), doc, make_pdf("da ky"), policy)
+    doc.secrecy = "mat"  # marked secret after its recipients were chosen
+    db_session.add(SecretGrant(document_id=doc.id, user_id=api.org.clerk.id))
+    db_session.commit()
+    refused = error(api.post(f"{url}/issue", {"passphrase": "x"}), 422, "secret_document")
+    assert refused["message"] == "Văn bản mật không được gửi điện tử ra ngoài cơ quan"
+    assert "recipients" in refused["fields"]
+    after = api.call("GET", url).get_json()
+    assert after["status"] == "signed" and not after["code_number"]
+    assert other.call("GET", "/api/v1/documents?queue=pending_accept").get_json()["items"] == []
