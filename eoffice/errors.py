@@ -70,6 +70,11 @@ class TooManyAttempts(EofficeError):
     code = "too_many_attempts"
     http_status = 429
 
+    def __init__(self, message: str, *, retry_after: int = 60, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, retry_after)
+        """Seconds until trying again makes sense (the Retry-After header)."""
+
 
 class ServiceUnavailable(EofficeError):
     code = "service_unavailable"

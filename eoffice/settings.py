@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     session_lifetime_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_ip_max_failures: int = Field(default=30, ge=0, le=10000)
+    """Failed logins from one address within login_lockout_minutes before it must wait (0: off)."""
+    api_token_ip_max_failures: int = Field(default=20, ge=0, le=10000)
+    """Requests with a bad bearer token from one address within api_token_lockout_minutes (0: off)."""
+    api_token_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    api_requests_per_minute: int = Field(default=600, ge=0, le=1_000_000)
+    """Requests per API token per minute, counted in each web process (0: off)."""
     proxy_count: int = Field(default=0, ge=0, le=5)
     """Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (nginx: 1)."""
     metrics_token: SecretStr = SecretStr("")

@@ -135,14 +135,20 @@ def db_session(db_connection) -> Iterator[Session]:
     session.close()
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def make_settings(tmp_path: Path, **overrides) -> Settings:
+    """Test settings under ``tmp_path``, with ``overrides``."""
     return load_settings(
         env="test",
         instance_dir=tmp_path / "instance",
         secret_key="x" * 40,
         base_url="http://127.0.0.1:5000",
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
 
 
 @pytest.fixture

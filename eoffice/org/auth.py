@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from eoffice.org.actor import Actor
 from eoffice.org.models import ApiToken, LoginThrottle, User
 from eoffice.org.passwords import hash_password, needs_rehash, verify_password
 from eoffice.org.services import ensure_can_manage, get_user_by_username
+from eoffice.org.throttle import LOGIN_IP, Limit, count_event, retry_after
 
 TOKEN_PREFIX = "eo_"  # noqa: S105 - a public prefix, not a secret
 # Verified against when the user does not exist, so timing does not reveal which names exist.
@@ -31,30 +33,38 @@ def authenticate(
     ip: str = "",
     max_failures: int = 5,
     lockout: timedelta = timedelta(minutes=15),
+    ip_max_failures: int = 0,
     refuse_demo_passwords: bool = False,
 ) -> User:
-    """Check a user name and password; count failures and lock out after ``max_failures``.
+    """Check a user name and password; count failures and lock out after ``max_failures`` for
+    the name, and after ``ip_max_failures`` (0: no limit) for the address, within ``lockout``.
 
     The caller commits whatever happens, so failure counts persist.
 
-    :raises TooManyAttempts: while the name is locked out (even with the right password).
+    :raises TooManyAttempts: while the name or the address is locked out (even with the right
+        password); its ``retry_after`` says for how many seconds more.
     :raises AuthenticationFailed: for a wrong password, an unknown or inactive user, or a demo
         password in production. The message never says which.
     """
     key = username.strip().lower()[:64]
     throttle = session.get(LoginThrottle, key)
     moment = now()
+    ip_limit = Limit(ip_max_failures, lockout)
+    wait = retry_after(session, LOGIN_IP, ip, ip_limit) if ip else None
     if throttle and throttle.locked_until and throttle.locked_until > moment:
+        wait = max(wait or 0, math.ceil((throttle.locked_until - moment).total_seconds()))
+    if wait:
         raise TooManyAttempts(
             "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút",
-            params={
-                "minutes": max(1, int((throttle.locked_until - moment).total_seconds() // 60) + 1)
-            },
+            params={"minutes": max(1, wait // 60 + (1 if wait % 60 else 0))},
+            retry_after=wait,
         )
     user = get_user_by_username(session, key)
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if not (user and valid and user.is_active):
         _count_failure(session, key, throttle, max_failures, lockout)
+        if ip:
+            count_event(session, LOGIN_IP, ip, ip_limit)
         raise AuthenticationFailed(BAD_CREDENTIALS)
     if refuse_demo_passwords and user.has_demo_password:
         raise AuthenticationFailed(
@@ -67,6 +77,12 @@ def authenticate(
         user.password_hash = hash_password(password)
     record_event(session, Actor(user=user, ip=ip), "auth.login", "user", user.id)
     return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every login session of ``user`` (logout): each remembers the epoch it began in."""
+    user.session_epoch += 1
+    session.flush()
 
 
 def _count_failure(

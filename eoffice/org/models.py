@@ -139,6 +139,8 @@ class User(Base):
     has_demo_password: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Raised at logout: a login session remembers the epoch it began in and dies with it."""
 
     agency: Mapped[Agency] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -212,6 +214,20 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class RateCounter(Base):
+    """Events (failed logins, bad API tokens) counted per scope and key in a fixed window.
+
+    Kept in the database so that every web process shares the count; see ``org/throttle.py``.
+    """
+
+    __tablename__ = "rate_counters"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class CredentialKind(enum.StrEnum):

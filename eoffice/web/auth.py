@@ -5,17 +5,34 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from eoffice import clock
 from eoffice.errors import AuthenticationFailed, TooManyAttempts
-from eoffice.org.auth import authenticate
+from eoffice.org.auth import authenticate, end_sessions
 from eoffice.web.extensions import LOCALES
 from eoffice.web.forms import EmptyForm, LoginForm
-from eoffice.web.session import ACTING_FOR, LoginUser, client_ip, current_actor, db, settings
+from eoffice.web.session import (
+    ACTING_FOR,
+    SESSION_EPOCH,
+    LoginUser,
+    client_ip,
+    current_actor,
+    db,
+    settings,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -38,12 +55,16 @@ def login() -> Response | tuple[str, int] | str:
             ip=client_ip(),
             max_failures=conf.login_max_failures,
             lockout=timedelta(minutes=conf.login_lockout_minutes),
+            ip_max_failures=conf.login_ip_max_failures,
             refuse_demo_passwords=conf.is_production,
         )
     except (AuthenticationFailed, TooManyAttempts) as e:
         db().commit()  # keep the failure count
         flash(e.render(_), "danger")
-        return render_template("auth/login.html", form=form), e.http_status
+        response = make_response(render_template("auth/login.html", form=form), e.http_status)
+        if isinstance(e, TooManyAttempts):
+            response.headers["Retry-After"] = str(e.retry_after)
+        return response
     db().commit()
     lang = session.get("lang")
     session.clear()  # a fresh session on login: nothing from before survives (fixation)
@@ -51,6 +72,7 @@ def login() -> Response | tuple[str, int] | str:
         session["lang"] = lang
     session.permanent = True
     session["auth_at"] = clock.now().timestamp()
+    session[SESSION_EPOCH] = user.session_epoch  # logout raises it: this cookie then dies
     login_user(LoginUser(user))
     return redirect(_safe_next(request.args.get("next")))
 
@@ -72,6 +94,8 @@ def _safe_next(target: str | None) -> str:
 def logout() -> Response:
     form = EmptyForm()
     if form.validate_on_submit():
+        end_sessions(db(), current_user.model)  # a copy of this cookie is worth nothing now
+        db().commit()
         logout_user()
         session.clear()
         flash(_("Đã đăng xuất."), "info")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from eoffice.errors import EofficeError
+from eoffice.errors import EofficeError, TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EofficeError)
     def _service_error(e: EofficeError):
         fields = {k: _(v) for k, v in e.fields.items()}
-        return error_response(e.http_status, e.code, e.render(_), fields)
+        body, status = error_response(e.http_status, e.code, e.render(_), fields)
+        response = make_response(body, status)
+        if isinstance(e, TooManyAttempts):
+            response.headers["Retry-After"] = str(e.retry_after)
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf_error(e: CSRFError):

@@ -63,6 +63,7 @@ class LoginUser(UserMixin):
 
 
 ACTING_FOR = "acting_for"
+SESSION_EPOCH = "epoch"
 
 
 def current_actor() -> Actor:
@@ -91,7 +92,9 @@ def _load_user(user_id: str) -> LoginUser | None:
     if not user_id.isdigit():
         return None
     user = db().get(User, int(user_id))
-    return LoginUser(user) if user is not None and user.is_active else None
+    if user is None or not user.is_active or session.get(SESSION_EPOCH) != user.session_epoch:
+        return None  # unknown, disabled, or a session that ended at logout
+    return LoginUser(user)
 
 
 def init_app(app: Flask) -> None:

@@ -490,8 +490,9 @@ def _expand(path: str, op: dict[str, Any], schemas: dict[str, Any]) -> dict[str,
         content = {"application/json": {"schema": schema}}
         responses[str(status)] = {"description": "Thành công", "content": content}
     # Any request may be refused for control characters in its text (input_guard): 422. Every
-    # authenticated call reads the database (the token), so it may meet 503 too.
-    errors = {*op.get("errors", ()), 422, *([] if op.get("security") == [] else [401, 503])}
+    # authenticated call reads the database (the token), so it may meet 503 too, and is rate
+    # limited (429).
+    errors = {*op.get("errors", ()), 422, *([] if op.get("security") == [] else [401, 429, 503])}
     for status in sorted(errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
     out["responses"] = responses
