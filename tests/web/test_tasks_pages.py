@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -181,3 +182,28 @@ def test_the_calendar_table_page(client, people):
 def test_only_admins_open_the_calendar_table(client, people):
     login(client, people.leader.username)
     assert client.get("/tasks/calendar").status_code == 403
+
+
+def test_an_attachment_is_served_as_a_download_never_as_a_page(client, people, db_session):
+    login(client, people.leader.username)
+    task_id = int(_give(client, people).headers["Location"].rsplit("/", 1)[1])
+    _logout(client)
+    login(client, people.specialist.username)
+    token = csrf_from(client.get(f"/tasks/{task_id}").text)
+    hostile = b"<html><script>alert(document.cookie)</script></html>"
+    client.post(
+        f"/tasks/{task_id}/progress",
+        data={
+            "csrf_token": token,
+            "percent": "20",
+            "text": "Gửi kèm tài liệu",
+            "attachments": (io.BytesIO(hostile), "bao-cao.html", "text/html"),
+        },
+        content_type="multipart/form-data",
+    )
+    (row,) = db_session.get(Task, task_id).attachments
+    response = client.get(f"/tasks/{task_id}/files/{row.id}")
+    assert response.status_code == 200 and response.data == hostile
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

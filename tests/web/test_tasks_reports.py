@@ -92,6 +92,8 @@ def test_xlsx_export(client, data, later):
     login(client, province.leader.username)
     response = client.get("/reports/lateness.xlsx?date_from=2026-11-01&date_to=2026-11-30")
     assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO"
