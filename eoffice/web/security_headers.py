@@ -24,7 +24,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     )
 )
-HSTS = "max-age=31536000; includeSubDomains"
+# As nginx sends it (deploy/nginx); includeSubDomains would bind the domain's other hosts.
+HSTS = "max-age=31536000"
 
 
 def add_security_headers(response: Response) -> Response:
