@@ -314,6 +314,8 @@ def set_user_roles(session: Session, actor: Actor, user: User, roles: Iterable[s
 def set_password(session: Session, actor: Actor, user: User, password: str) -> None:
     """Set a new password for ``user`` (admin of the agency, or the user themself).
 
+    An admin's reset also ends the user's login sessions (whoever knew the old password is out).
+
     :raises InvalidInput: for a weak password.
     """
     if actor.user_id != user.id:
@@ -323,6 +325,8 @@ def set_password(session: Session, actor: Actor, user: User, password: str) -> N
         raise InvalidInput(weakness, fields={"password": weakness})
     user.password_hash = hash_password(password)
     user.has_demo_password = False
+    if actor.user_id != user.id:
+        user.session_epoch += 1
     session.flush()
     record_event(session, actor, "user.set_password", "user", user.id, agency_id=user.agency_id)
 

@@ -122,3 +122,14 @@ def test_unit_short_names_are_unique_per_agency(factory, db_session):
         create_unit(db_session, Actor.system(), agency, "Văn phòng 2", "VP")
     other = factory.agency()
     assert create_unit(db_session, Actor.system(), other, "Phòng Văn xã", "VX").id
+
+
+def test_an_admins_password_reset_ends_the_users_sessions(factory, db_session):
+    from eoffice.org.services import set_password
+
+    org = factory.org()
+    epoch = org.clerk.session_epoch
+    set_password(db_session, Actor(user=org.clerk), org.clerk, "Mat-khau-moi-2027!")
+    assert org.clerk.session_epoch == epoch  # one's own change keeps one's session
+    set_password(db_session, Actor(user=org.admin), org.clerk, "Mat-khau-khac-2027!")
+    assert org.clerk.session_epoch == epoch + 1
