@@ -8,7 +8,9 @@ migrations; each test runs inside a transaction that is rolled back.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,44 @@ def fresh_database_url(engine_name: str, tmp_path: Path, worker: str, purpose: s
     if engine_name == "sqlite":
         return f"sqlite:///{tmp_path / f'{purpose}.sqlite3'}"
     return _postgres_database(worker, purpose)
+
+
+@contextmanager
+def migrated_engine(
+    engine_name: str, tmp_path: Path, worker: str, purpose: str, pool_size: int = 5
+) -> Iterator[Engine]:
+    """A new database migrated to head (for tests that need real commits), dropped afterwards."""
+    url = fresh_database_url(engine_name, tmp_path, worker, purpose)
+    engine = (
+        make_engine(url, pool_size=pool_size) if engine_name == "postgresql" else make_engine(url)
+    )
+    try:
+        upgrade_to_head(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if engine_name == "postgresql":
+            drop_postgres_database(url)
+
+
+def run_together(count: int, work) -> list[BaseException]:
+    """Run ``work()`` in ``count`` threads released at once; return what they raised."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            work()
+        except BaseException as e:  # reported to the caller
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 @pytest.fixture(scope="session", params=ENGINES)

@@ -3,10 +3,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from eoffice import clock
+from eoffice.db import make_session_factory, transaction
 from eoffice.errors import AuthenticationFailed, TooManyAttempts
 from eoffice.org.auth import authenticate
 from eoffice.org.models import RateCounter
 from eoffice.org.throttle import LOGIN_IP, Limit, clear, count_event, retry_after
+from tests.conftest import ENGINES, migrated_engine, run_together
 from tests.factories import PASSWORD
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -54,3 +56,21 @@ def test_login_failures_per_address_lock_the_address(factory, db_session):
         assert authenticate(
             db_session, org.clerk.username, PASSWORD, ip="10.0.0.2", ip_max_failures=2
         )
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_concurrent_counting_loses_no_event(engine_name, tmp_path, worker_name):
+    """Several processes count the same address at once (real commits): none is lost."""
+    writers, each = 8, 5
+    limit = Limit(1000, timedelta(minutes=15))
+    with migrated_engine(engine_name, tmp_path, worker_name, "thr", writers + 2) as engine:
+        factory = make_session_factory(engine)
+
+        def writer() -> None:
+            for _ in range(each):
+                with transaction(factory) as session:
+                    count_event(session, LOGIN_IP, "10.0.0.7", limit)
+
+        assert run_together(writers, writer) == []
+        with transaction(factory) as session:
+            assert session.get(RateCounter, (LOGIN_IP, "10.0.0.7")).count == writers * each
