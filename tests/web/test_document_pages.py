@@ -18,7 +18,7 @@ from eoffice.documents.blobs import BlobStore, FilePolicy, Upload
 from eoffice.documents.incoming import AssignmentPlan, Target, assign_document, present_to_leader
 from eoffice.documents.incoming import register_incoming as register_service
 from eoffice.documents.metadata import DocumentMetadata
-from eoffice.documents.models import Document
+from eoffice.documents.models import Document, SecretGrant
 from eoffice.documents.outgoing import (
     DraftInput,
     approve_draft,
@@ -761,15 +761,21 @@ def test_replacing_a_draft_file_refuses_a_non_pdf(env):
     assert len(env.reload(document).files) == 1
 
 
-def test_a_document_sealed_elsewhere_is_delivered_after_confirmation(env):
-    receiver = env.factory.org()
-    document = _draft(env, recipients=(receiver.agency.code,))
+def _sealed(env: Env, receiver, **meta) -> Document:
+    """A draft to ``receiver`` taken through signature, number and seal (made elsewhere)."""
+    document = _draft(env, recipients=(receiver.agency.code,), **meta)
     submit_draft(env.session, Actor(user=env.org.specialist), document)
     review_draft(env.session, Actor(user=env.org.unit_head), document)
     approve_draft(env.session, Actor(user=env.org.leader), document)
     mark_signed(env.session, Actor(user=env.org.leader), document, make_pdf("ky"), env.policy)
     assign_number(env.session, Actor(user=env.org.clerk), document)
     mark_sealed(env.session, Actor(user=env.org.clerk), document, make_pdf("dau"), env.policy)
+    return document
+
+
+def test_a_document_sealed_elsewhere_is_delivered_after_confirmation(env):
+    receiver = env.factory.org()
+    document = _sealed(env, receiver)
     unconfirmed = env.act(document, "deliver", {}, status=422)
     assert "Đánh dấu xác nhận để tiếp tục" in unconfirmed.text
     assert env.reload(document).status == "sealed"
@@ -787,14 +793,19 @@ def test_issuing_before_signing_is_refused(env):
     assert env.reload(document).status == "draft"
 
 
+def test_a_secret_document_is_not_delivered_to_another_agency(env):
+    receiver = env.factory.org()
+    document = _sealed(env, receiver)
+    document.secrecy = "mat"  # marked secret after its recipients were chosen
+    env.session.add(SecretGrant(document_id=document.id, user_id=env.org.clerk.id))
+    env.session.commit()
+    refused = env.act(document, "deliver", {"confirm": "y"}, status=422)
+    assert "Văn bản mật không được gửi điện tử ra ngoài cơ quan" in refused.text
+    assert env.reload(document).status == "sealed" and document.issued_at is None
+
+
 def _issued(env: Env, receiver) -> Document:
-    document = _draft(env, recipients=(receiver.agency.code,), urgency="thuong_khan")
-    submit_draft(env.session, Actor(user=env.org.specialist), document)
-    review_draft(env.session, Actor(user=env.org.unit_head), document)
-    approve_draft(env.session, Actor(user=env.org.leader), document)
-    mark_signed(env.session, Actor(user=env.org.leader), document, make_pdf("ky"), env.policy)
-    assign_number(env.session, Actor(user=env.org.clerk), document)
-    mark_sealed(env.session, Actor(user=env.org.clerk), document, make_pdf("dau"), env.policy)
+    document = _sealed(env, receiver, urgency="thuong_khan")
     issue_document(env.session, Actor(user=env.org.clerk), document)
     return document
 
