@@ -18,7 +18,8 @@ def _render_item(type_, obj, autogen_context):
 
 
 # Search structures are engine-specific and built by hand in the migrations (FTS5 on SQLite,
-# a trigram index on PostgreSQL); autogenerate must not try to drop them.
+# a btree_gin (agency_id, trigram) index on PostgreSQL: ix_documents_search_trgm_agency since
+# 0016); autogenerate must not try to drop them.
 _HAND_MADE = ("documents_fts", "ix_documents_search_trgm")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from eoffice.documents.models import Assignment, Document, SecretGrant
@@ -81,19 +81,24 @@ def ungranted_secret_ids(
 
 
 def _involved(user_id: int, unit_id: int | None, is_unit_head: bool) -> ColumnElement[bool]:
-    mine = Assignment.user_id == user_id
+    """``documents.id IN`` the documents the person is involved in.
+
+    Assigned to them or their unit, drafted, signed or presented to them, and for a unit head
+    drafted by their unit. Written as one set of ids, each part read from its own index, so
+    the query starts from these few documents (a unit head's or specialist's thousands, of an
+    agency's tens of thousands) instead of checking an ``EXISTS`` for every candidate row.
+    The tables are aliased so the parts never correlate with the enclosing query.
+    """
+    assignment = Assignment.__table__.alias("involved_assignment")
+    document = Document.__table__.alias("involved_document")
+    parts = [select(assignment.c.document_id).where(assignment.c.user_id == user_id)]
     if unit_id is not None:
-        mine = or_(mine, Assignment.unit_id == unit_id)
-    assigned = exists(select(Assignment.id).where(Assignment.document_id == Document.id, mine))
-    options = [
-        assigned,
-        Document.drafter_id == user_id,
-        Document.signer_id == user_id,
-        Document.presented_to_id == user_id,
-    ]
+        parts.append(select(assignment.c.document_id).where(assignment.c.unit_id == unit_id))
+    for column in ("drafter_id", "signer_id", "presented_to_id"):
+        parts.append(select(document.c.id).where(document.c[column] == user_id))
     if is_unit_head and unit_id is not None:
-        options.append(Document.drafting_unit_id == unit_id)
-    return or_(*options)
+        parts.append(select(document.c.id).where(document.c.drafting_unit_id == unit_id))
+    return Document.id.in_(union_all(*parts))
 
 
 def get_visible_document(session: Session, actor: Actor, document_id: int) -> Document:

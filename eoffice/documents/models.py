@@ -123,11 +123,12 @@ class Document(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     """The earlier document this one replaces (văn bản thay thế, edXML business type 3): the
     sender's issued outgoing document, or at a receiver its incoming copy of that document."""
-    drafting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Indexed: unit heads and specialists see what they are involved in (documents.access).
+    drafting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     """Outgoing: the leader who approves and signs."""
-    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     """Incoming: the leader the clerk presented it to."""
     instruction: Mapped[str] = mapped_column(Text, default="")
     """Bút phê: the leader's instruction on an incoming document."""
