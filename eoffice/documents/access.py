@@ -23,13 +23,15 @@ without a grant."""
 BROAD_ROLES = (Role.CLERK, Role.LEADER)
 
 
-def visible_filter(actor: Actor) -> ColumnElement[bool]:
+def visible_filter(actor: Actor, *, involvement_implied: bool = False) -> ColumnElement[bool]:
     """Return a WHERE clause selecting the documents ``actor`` may see.
 
     A secret document needs a grant; for a specialist or unit head a grant also counts as
     being involved (it is how a leader or clerk shows them a secret document).
+    ``involvement_implied``: the caller's other conditions already keep to documents the actor
+    is involved in (one of their own work queues), so the involvement set is left out.
     """
-    return _filter(actor, secret_rows=False)
+    return _filter(actor, secret_rows=False, involvement_implied=involvement_implied)
 
 
 def listed_filter(actor: Actor) -> ColumnElement[bool]:
@@ -39,7 +41,9 @@ def listed_filter(actor: Actor) -> ColumnElement[bool]:
     return _filter(actor, secret_rows=True)
 
 
-def _filter(actor: Actor, *, secret_rows: bool) -> ColumnElement[bool]:
+def _filter(
+    actor: Actor, *, secret_rows: bool, involvement_implied: bool = False
+) -> ColumnElement[bool]:
     user = actor.principal
     if user is None:
         return false()
@@ -47,7 +51,7 @@ def _filter(actor: Actor, *, secret_rows: bool) -> ColumnElement[bool]:
     clauses = [Document.agency_id == user.agency_id]
     if not secret_rows:
         clauses.append(or_(Document.secrecy == "thuong", granted))
-    if not user.has_role(*BROAD_ROLES):
+    if not user.has_role(*BROAD_ROLES) and not involvement_implied:
         involved = _involved(user.id, user.unit_id, user.has_role(Role.UNIT_HEAD))
         clauses.append(or_(involved, granted))
     return and_(*clauses)

@@ -81,6 +81,11 @@ class Document(Base):
         Index("ix_documents_agency_arrival", "agency_id", "direction", "arrival_date", "id"),
         Index("ix_documents_duplicate", "agency_id", "code_number", "code_notation"),
         Index("ix_documents_edxml", "agency_id", "edxml_document_id"),
+        # Who is involved (eoffice.documents.access), with the id: read from the index alone.
+        Index("ix_documents_drafter", "drafter_id", "id"),
+        Index("ix_documents_signer", "signer_id", "id"),
+        Index("ix_documents_presented_to", "presented_to_id", "id"),
+        Index("ix_documents_drafting_unit", "drafting_unit_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,12 +128,11 @@ class Document(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     """The earlier document this one replaces (văn bản thay thế, edXML business type 3): the
     sender's issued outgoing document, or at a receiver its incoming copy of that document."""
-    # Indexed: unit heads and specialists see what they are involved in (documents.access).
-    drafting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    drafting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Outgoing: the leader who approves and signs."""
-    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Incoming: the leader the clerk presented it to."""
     instruction: Mapped[str] = mapped_column(Text, default="")
     """Bút phê: the leader's instruction on an incoming document."""
@@ -334,3 +338,5 @@ class SecretGrant(Base):
 
 Index("ix_assignments_user_active", Assignment.user_id, Assignment.is_active)
 Index("ix_assignments_unit_active", Assignment.unit_id, Assignment.is_active)
+# A unit's documents (eoffice.documents.access involvement), read from the index alone.
+Index("ix_assignments_unit_document", Assignment.unit_id, Assignment.document_id)

@@ -165,6 +165,23 @@ def _unit_lead_unpassed(unit_id: int | None) -> ColumnElement[bool]:
     )
 
 
+def _within_involvement(name: str | None, actor: Actor) -> bool:
+    """Whether queue ``name`` only ever holds documents ``actor`` is involved in (as
+    eoffice.documents.access defines it), so visibility need not check involvement again."""
+    user = actor.principal
+    assert user is not None
+    if name in {"to_instruct", "to_sign", "in_progress", "due_soon", "overdue", "my_drafts"}:
+        return True  # presented to, signed by, lead assignment of, or drafted by the user
+    if user.unit_id is None:
+        return False
+    # An assignment to the user's unit; the unit's drafts, which only its head is involved in.
+    return name == "to_reassign" or (name == "to_review" and user.has_role(Role.UNIT_HEAD))
+
+
+def _visible(actor: Actor, queue: str | None) -> ColumnElement[bool]:
+    return visible_filter(actor, involvement_implied=_within_involvement(queue, actor))
+
+
 def queues_for(actor: Actor) -> list[str]:
     """Return the queue names the actor's roles give, in menu order."""
     names: list[str] = []
@@ -182,7 +199,7 @@ def queue_counts(session: Session, actor: Actor, due_soon_days: int = 3) -> dict
             select(func.count())
             .select_from(Document)
             .where(
-                visible_filter(actor),
+                _visible(actor, name),
                 queue_clause(name, actor, due_soon_days),
                 Document.cancelled_at.is_(None),
             )
@@ -212,7 +229,7 @@ def list_documents(
         not (filters.q.strip() or filters.queue or filters.type_code or filters.urgency)
         and not filters.handler_id
     )
-    access = listed_filter(actor) if plain else visible_filter(actor)
+    access = listed_filter(actor) if plain else _visible(actor, filters.queue)
     stmt = select(Document).where(access, *_filter_clauses(session, actor, filters, due_soon_days))
     if cursor:
         stmt = stmt.where(Document.id < _decode_cursor(cursor))

@@ -3,9 +3,10 @@
 - PostgreSQL: the trigram index becomes ``gin (agency_id, search_text gin_trgm_ops)`` (btree_gin),
   so a search reads only the acting agency's entries instead of ANDing a whole-table trigram
   bitmap with the agency afterwards. SQLite keeps FTS5.
-- Both engines: documents by drafter, signer, presented-to leader and drafting unit, so the
-  visibility rule of unit heads and specialists starts from the few documents they are involved
-  in (eoffice.documents.access).
+- Both engines: documents by drafter, signer, presented-to leader and drafting unit, and
+  assignments by unit, each with the document id, so the visibility rule of unit heads and
+  specialists starts from the few documents they are involved in (eoffice.documents.access),
+  read from the indexes alone.
 
 Indexes are created plainly (no batch "move and copy"): on SQLite a rebuilt documents table would
 lose its search and audit triggers.
@@ -24,12 +25,19 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_INVOLVEMENT = ("drafter_id", "signer_id", "presented_to_id", "drafting_unit_id")
+# name: (table, columns); each ends with the id the involvement set needs (index-only scans).
+_INVOLVEMENT = {
+    "ix_documents_drafter": ("documents", ["drafter_id", "id"]),
+    "ix_documents_signer": ("documents", ["signer_id", "id"]),
+    "ix_documents_presented_to": ("documents", ["presented_to_id", "id"]),
+    "ix_documents_drafting_unit": ("documents", ["drafting_unit_id", "id"]),
+    "ix_assignments_unit_document": ("assignments", ["unit_id", "document_id"]),
+}
 
 
 def upgrade() -> None:
-    for column in _INVOLVEMENT:
-        op.create_index(f"ix_documents_{column}", "documents", [column], unique=False)
+    for name, (table, columns) in _INVOLVEMENT.items():
+        op.create_index(name, table, columns, unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
         op.execute(
@@ -46,5 +54,5 @@ def downgrade() -> None:
             "USING gin (search_text gin_trgm_ops)"
         )
         op.execute("DROP INDEX IF EXISTS ix_documents_search_trgm_agency")
-    for column in reversed(_INVOLVEMENT):
-        op.drop_index(f"ix_documents_{column}", table_name="documents")
+    for name, (table, _) in reversed(_INVOLVEMENT.items()):
+        op.drop_index(name, table_name=table)

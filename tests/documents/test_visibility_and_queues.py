@@ -14,7 +14,14 @@ from sqlalchemy import select
 from eoffice import clock
 from eoffice.documents.access import get_visible_document, visible_filter
 from eoffice.documents.models import Assignment, Document, SecretGrant
-from eoffice.documents.queries import DocumentFilter, list_documents, queue_counts, queues_for
+from eoffice.documents.queries import (
+    QUEUE_LABELS,
+    DocumentFilter,
+    list_documents,
+    queue_clause,
+    queue_counts,
+    queues_for,
+)
 from eoffice.errors import NotFound
 from eoffice.org.actor import Actor
 from eoffice.org.services import create_unit
@@ -130,7 +137,9 @@ def test_search_keeps_to_the_involved_documents(involvement, db_session):
     assert found(org.clerk, "giao don vi") == ["giao don vi KT", "giao don vi VP"]
 
 
-def test_queue_contents_for_each_role(factory, db_session):
+@pytest.fixture
+def queue_org(factory, db_session):
+    """An agency with a document in (and just out of) every work queue."""
     org = factory.org()
     s, today = db_session, clock.today()
     unit_id = org.unit_head.unit_id
@@ -157,6 +166,11 @@ def test_queue_contents_for_each_role(factory, db_session):
     _doc(s, org, "xin y kien", status="presented", presented_to_id=org.leader.id)
     _doc(s, org, "cho ky", "outgoing", "awaiting_approval", signer_id=org.leader.id)
     _doc(s, org, "cho trinh")
+    return org
+
+
+def test_queue_contents_for_each_role(queue_org, db_session):
+    org, s = queue_org, db_session
 
     def queue(user, name):
         page = list_documents(s, Actor(user=user), DocumentFilter(queue=name))
@@ -178,3 +192,20 @@ def test_queue_contents_for_each_role(factory, db_session):
         assert queues_for(actor) == list(queues)
         assert {name: queue(user, name) for name in queues} == queues
         assert queue_counts(s, actor) == {name: len(subjects) for name, subjects in queues.items()}
+
+
+def test_every_queue_keeps_to_what_the_user_may_see(queue_org, db_session):
+    """Queues of one's own skip the involvement check; any queue asked for by anyone gives
+    exactly the documents of that queue the full visibility rule allows."""
+    org = queue_org
+    for user in (org.clerk, org.leader, org.unit_head, org.specialist):
+        actor = Actor(user=user)
+        for name in QUEUE_LABELS:
+            page = list_documents(db_session, actor, DocumentFilter(queue=name))
+            full_rule = select(Document.id).where(
+                visible_filter(actor), queue_clause(name, actor), Document.cancelled_at.is_(None)
+            )
+            assert sorted(d.id for d in page.items) == sorted(db_session.scalars(full_rule))
+    # The unit's drafts are the unit head's to review; a specialist asking sees none.
+    specialist = Actor(user=org.specialist)
+    assert list_documents(db_session, specialist, DocumentFilter(queue="to_review")).items == []
