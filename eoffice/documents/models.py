@@ -81,6 +81,8 @@ class Document(Base):
         Index("ix_documents_agency_arrival", "agency_id", "direction", "arrival_date", "id"),
         Index("ix_documents_duplicate", "agency_id", "code_number", "code_notation"),
         Index("ix_documents_edxml", "agency_id", "edxml_document_id"),
+        # An agency's documents newest first: a search for common words stops at its 50th match.
+        Index("ix_documents_agency_newest", "agency_id", "id"),
         # Who is involved (eoffice.documents.access), with the id: read from the index alone.
         Index("ix_documents_drafter", "drafter_id", "id"),
         Index("ix_documents_signer", "signer_id", "id"),
