@@ -342,3 +342,5 @@ Index("ix_assignments_user_active", Assignment.user_id, Assignment.is_active)
 Index("ix_assignments_unit_active", Assignment.unit_id, Assignment.is_active)
 # A unit's documents (eoffice.documents.access involvement), read from the index alone.
 Index("ix_assignments_unit_document", Assignment.unit_id, Assignment.document_id)
+# A user's secret grants (eoffice.documents.access involvement), read from the index alone.
+Index("ix_secret_grants_user_document", SecretGrant.user_id, SecretGrant.document_id)

@@ -4,7 +4,7 @@
   so a search reads only the acting agency's entries instead of ANDing a whole-table trigram
   bitmap with the agency afterwards. SQLite keeps FTS5.
 - Both engines: documents by drafter, signer, presented-to leader and drafting unit, and
-  assignments by unit, each with the document id, so the visibility rule of unit heads and
+  assignments by unit, secret grants by user, each with the document id, so the visibility rule of unit heads and
   specialists starts from the few documents they are involved in (eoffice.documents.access),
   read from the indexes alone; and an agency's documents by id, newest first.
 
@@ -32,6 +32,7 @@ _INDEXES = {
     "ix_documents_presented_to": ("documents", ["presented_to_id", "id"]),
     "ix_documents_drafting_unit": ("documents", ["drafting_unit_id", "id"]),
     "ix_assignments_unit_document": ("assignments", ["unit_id", "document_id"]),
+    "ix_secret_grants_user_document": ("secret_grants", ["user_id", "document_id"]),
     # An agency's documents newest first: a search for common words ("báo cáo") walks it
     # backwards and stops at the page's last match instead of reading every hit.
     "ix_documents_agency_newest": ("documents", ["agency_id", "id"]),
