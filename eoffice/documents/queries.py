@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,7 +19,7 @@ from eoffice.documents.text import search_terms
 from eoffice.documents.workflow import Status
 from eoffice.errors import InvalidInput, NotFound
 from eoffice.org.actor import Actor
-from eoffice.org.models import Role
+from eoffice.org.models import Role, User
 
 MAX_PAGE = 200
 
@@ -72,48 +73,64 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
 def queue_clause(name: str, actor: Actor, due_soon_days: int = 3) -> ColumnElement[bool]:
     """Return the condition of a named work queue for ``actor``.
 
+    Only the named queue's condition is built: every page builds its menu's counts with this,
+    and SQLAlchemy expressions (the EXISTS subqueries above all) are not cheap to make.
+
     :raises InvalidInput: for an unknown queue name.
     """
+    build = _QUEUES.get(name)
+    if build is None:
+        raise InvalidInput("Hàng đợi không tồn tại", fields={"queue": name})
     user = actor.principal
     assert user is not None
-    incoming, outgoing = Document.direction == "incoming", Document.direction == "outgoing"
-    mine = _handled_by(user.id)
+    return build(user, due_soon_days)
+
+
+def _incoming(status: Status) -> ColumnElement[bool]:
+    return (Document.direction == "incoming") & (Document.status == status.value)
+
+
+def _outgoing(*statuses: Status) -> ColumnElement[bool]:
+    status = (
+        Document.status == statuses[0].value
+        if len(statuses) == 1
+        else Document.status.in_([s.value for s in statuses])
+    )
+    return (Document.direction == "outgoing") & status
+
+
+def _mine_assigned(user: User) -> ColumnElement[bool]:
+    return _incoming(Status.ASSIGNED) & _handled_by(user.id)
+
+
+def _due_soon(user: User, days: int) -> ColumnElement[bool]:
     today = clock.today()
-    queues: dict[str, ColumnElement[bool]] = {
-        "pending_accept": incoming & (Document.status == Status.PENDING_ACCEPT.value),
-        "to_present": incoming & (Document.status == Status.REGISTERED.value),
-        "to_issue": outgoing
-        & Document.status.in_([Status.SIGNED.value, Status.NUMBERED.value, Status.SEALED.value]),
-        "to_instruct": incoming
-        & (Document.status == Status.PRESENTED.value)
-        & (Document.presented_to_id == user.id),
-        "to_sign": outgoing
-        & Document.status.in_([Status.AWAITING_APPROVAL.value, Status.APPROVED.value])
-        & (Document.signer_id == user.id),
-        "to_review": outgoing
-        & (Document.status == Status.IN_REVIEW.value)
-        & (Document.drafting_unit_id == user.unit_id),
-        "to_reassign": incoming
-        & (Document.status == Status.ASSIGNED.value)
-        & _unit_lead_unpassed(user.unit_id),
-        "in_progress": incoming & (Document.status == Status.ASSIGNED.value) & mine,
-        "due_soon": incoming
-        & (Document.status == Status.ASSIGNED.value)
-        & mine
-        & Document.due_date.between(today, today + timedelta(days=due_soon_days)),
-        "overdue": incoming
-        & (Document.status == Status.ASSIGNED.value)
-        & mine
-        & (Document.due_date < today),
-        "my_drafts": outgoing
-        & (Document.drafter_id == user.id)
+    return _mine_assigned(user) & Document.due_date.between(today, today + timedelta(days=days))
+
+
+_QUEUES: dict[str, Callable[[User, int], ColumnElement[bool]]] = {
+    "pending_accept": lambda _u, _d: _incoming(Status.PENDING_ACCEPT),
+    "to_present": lambda _u, _d: _incoming(Status.REGISTERED),
+    "to_issue": lambda _u, _d: _outgoing(Status.SIGNED, Status.NUMBERED, Status.SEALED),
+    "to_instruct": lambda u, _d: _incoming(Status.PRESENTED) & (Document.presented_to_id == u.id),
+    "to_sign": lambda u, _d: (
+        _outgoing(Status.AWAITING_APPROVAL, Status.APPROVED) & (Document.signer_id == u.id)
+    ),
+    "to_review": lambda u, _d: (
+        _outgoing(Status.IN_REVIEW) & (Document.drafting_unit_id == u.unit_id)
+    ),
+    "to_reassign": lambda u, _d: _incoming(Status.ASSIGNED) & _unit_lead_unpassed(u.unit_id),
+    "in_progress": lambda u, _d: _mine_assigned(u),
+    "due_soon": _due_soon,
+    "overdue": lambda u, _d: _mine_assigned(u) & (Document.due_date < clock.today()),
+    "my_drafts": lambda u, _d: (
+        (Document.direction == "outgoing")
+        & (Document.drafter_id == u.id)
         & Document.status.in_(
             [Status.DRAFT.value, Status.IN_REVIEW.value, Status.AWAITING_APPROVAL.value]
-        ),
-    }
-    if name not in queues:
-        raise InvalidInput("Hàng đợi không tồn tại", fields={"queue": name})
-    return queues[name]
+        )
+    ),
+}
 
 
 ROLE_QUEUES = {
