@@ -5,7 +5,7 @@ A task another user may not see is reported as not found, so a denial leaks noth
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, event, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from eoffice.errors import NotFound, PermissionDenied
@@ -17,11 +17,40 @@ from eoffice.tasks.models import LeadKind, Task, TaskCooperator
 OVERSEEING_ROLES = (Role.LEADER, Role.CLERK, Role.ADMIN)
 
 
+_CHILDREN = "eoffice.tasks.agency_children"
+"""``session.info`` key of the agency tree read in the current transaction."""
+
+
+def _agency_children(session: Session) -> dict[int | None, list[int]]:
+    """Return ``{parent id: child ids}`` of every agency, read once per transaction (a page asks
+    for the reader's subtree several times: report scope, visible rows, tasks due)."""
+    children = session.info.get(_CHILDREN)
+    if children is None or _agencies_pending(session):  # the query below autoflushes them
+        children = {}
+        for child_id, parent_id in session.execute(select(Agency.id, Agency.parent_id)):
+            children.setdefault(parent_id, []).append(child_id)
+        session.info[_CHILDREN] = children
+    return children
+
+
+def _agencies_pending(session: Session) -> bool:
+    return any(isinstance(o, Agency) for o in (*session.new, *session.dirty, *session.deleted))
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_tree(session: Session, _context: object) -> None:
+    if _agencies_pending(session):
+        session.info.pop(_CHILDREN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_tree(session: Session, _transaction: object) -> None:
+    session.info.pop(_CHILDREN, None)
+
+
 def agency_subtree(session: Session, agency_id: int) -> list[int]:
     """Return ``agency_id`` and the ids of every agency below it."""
-    children: dict[int | None, list[int]] = {}
-    for child_id, parent_id in session.execute(select(Agency.id, Agency.parent_id)):
-        children.setdefault(parent_id, []).append(child_id)
+    children = _agency_children(session)
     found, stack = [], [agency_id]
     while stack:
         current = stack.pop()
