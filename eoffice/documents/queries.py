@@ -103,9 +103,21 @@ def _mine_assigned(user: User) -> ColumnElement[bool]:
     return _incoming(Status.ASSIGNED) & _handled_by(user.id)
 
 
-def _due_soon(user: User, days: int) -> ColumnElement[bool]:
+def _due_soon_narrowing(days: int) -> ColumnElement[bool]:
     today = clock.today()
-    return _mine_assigned(user) & Document.due_date.between(today, today + timedelta(days=days))
+    return Document.due_date.between(today, today + timedelta(days=days))
+
+
+def _overdue_narrowing(_days: int) -> ColumnElement[bool]:
+    return Document.due_date < clock.today()
+
+
+_NARROWING: dict[str, tuple[str, Callable[[int], ColumnElement[bool]]]] = {
+    "due_soon": ("in_progress", _due_soon_narrowing),
+    "overdue": ("in_progress", _overdue_narrowing),
+}
+"""Queues that are another queue plus one condition: their menu count is a FILTER of that
+queue's count query."""
 
 
 _QUEUES: dict[str, Callable[[User, int], ColumnElement[bool]]] = {
@@ -121,8 +133,8 @@ _QUEUES: dict[str, Callable[[User, int], ColumnElement[bool]]] = {
     ),
     "to_reassign": lambda u, _d: _incoming(Status.ASSIGNED) & _unit_lead_unpassed(u.unit_id),
     "in_progress": lambda u, _d: _mine_assigned(u),
-    "due_soon": _due_soon,
-    "overdue": lambda u, _d: _mine_assigned(u) & (Document.due_date < clock.today()),
+    "due_soon": lambda u, d: _mine_assigned(u) & _due_soon_narrowing(d),
+    "overdue": lambda u, d: _mine_assigned(u) & _overdue_narrowing(d),
     "my_drafts": lambda u, _d: (
         (Document.direction == "outgoing")
         & (Document.drafter_id == u.id)
@@ -209,11 +221,22 @@ def queues_for(actor: Actor) -> list[str]:
 
 
 def queue_counts(session: Session, actor: Actor, due_soon_days: int = 3) -> dict[str, int]:
-    """Return {queue: count} for the actor's queues (one query per queue, each on an index)."""
-    counts = {}
-    for name in queues_for(actor):
+    """Return {queue: count} for the actor's queues: one query per queue, each on an index, but
+    a queue that narrows another one the actor has (due soon, overdue ⊂ in progress) is a FILTER
+    of that queue's query."""
+    names = queues_for(actor)
+    narrowed: dict[str, list[tuple[str, ColumnElement[bool]]]] = {}
+    for name in names:
+        parent, narrowing = _NARROWING.get(name, ("", None))
+        if narrowing is not None and parent in names:
+            narrowed.setdefault(parent, []).append((name, narrowing(due_soon_days)))
+    counts: dict[str, int] = {}
+    for name in names:
+        if name in _NARROWING and _NARROWING[name][0] in names:
+            continue
+        extra = narrowed.get(name, [])
         stmt = (
-            select(func.count())
+            select(func.count(), *(func.count().filter(c) for _, c in extra))
             .select_from(Document)
             .where(
                 _visible(actor, name),
@@ -221,8 +244,10 @@ def queue_counts(session: Session, actor: Actor, due_soon_days: int = 3) -> dict
                 Document.cancelled_at.is_(None),
             )
         )
-        counts[name] = session.execute(stmt).scalar_one()
-    return counts
+        total, *parts = session.execute(stmt).one()
+        counts[name] = total
+        counts.update((sub, n) for (sub, _), n in zip(extra, parts, strict=True))
+    return {name: counts[name] for name in names}
 
 
 def list_documents(

@@ -184,19 +184,29 @@ def list_tasks(
     return TaskPage(items, items[-1].id if more and items else None)
 
 
+MENU_QUEUES = (Queue.LEADING, Queue.DUE_SOON, Queue.OVERDUE, Queue.AWAITING)
+
+
 def queue_counts(
     session: Session, actor: Actor, calendar: WorkingCalendar, policy: StatusPolicy
 ) -> dict[Queue, int]:
-    """Return the live count of each work queue (for the menu)."""
-    counts: dict[Queue, int] = {}
-    for queue in (Queue.LEADING, Queue.DUE_SOON, Queue.OVERDUE, Queue.AWAITING):
+    """Return the live count of each work queue of the menu, in one query.
+
+    The four queues hold only unfinished tasks the actor leads or gave, which they always see:
+    without the visibility clause the query reads the (…, state, due) indexes, and each count
+    keeps its queue's own condition as a FILTER.
+    """
+    user_id = actor.principal.id if actor.principal else -1
+    counts = []
+    for queue in MENU_QUEUES:
         clause = _queue_filter(queue, actor, calendar, policy)
         assert clause is not None  # only "all" has no clause
-        # These queues hold only tasks the actor leads or gave, which they always see: without
-        # the visibility clause the counts are index-only scans of the (…, state, due) indexes.
-        stmt = select(func.count()).select_from(Task).where(clause)
-        counts[queue] = int(session.execute(stmt).scalar_one())
-    return counts
+        counts.append(func.count().filter(clause))
+    scope = and_(
+        or_(leading_filter(actor), Task.assigner_id == user_id), Task.state.in_(UNFINISHED)
+    )
+    row = session.execute(select(*counts).select_from(Task).where(scope)).one()
+    return {queue: int(n) for queue, n in zip(MENU_QUEUES, row, strict=True)}
 
 
 def children_progress(task: Task) -> tuple[int, int, int]:

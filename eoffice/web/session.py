@@ -10,7 +10,7 @@ from flask import Flask, current_app, flash, g, redirect, request, session, url_
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, logout_user
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from eoffice import clock, wiring
 from eoffice.documents.blobs import FilePolicy
@@ -91,7 +91,8 @@ def client_ip() -> str:
 def _load_user(user_id: str) -> LoginUser | None:
     if not user_id.isdigit():
         return None
-    user = db().get(User, int(user_id))
+    # Every page shows the user's agency in the top bar: load it with the user, not after.
+    user = db().get(User, int(user_id), options=[joinedload(User.agency)])
     if user is None or not user.is_active or session.get(SESSION_EPOCH) != user.session_epoch:
         return None  # unknown, disabled, or a session that ended at logout
     return LoginUser(user)

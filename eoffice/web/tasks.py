@@ -11,6 +11,7 @@ from flask import (
     Flask,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -69,7 +70,11 @@ def policy() -> TaskPolicy:
 
 
 def _calendar() -> WorkingCalendar:
-    return load_calendar(db())
+    """Return the working-day calendar, read once per request (a list evaluates every row with
+    it, and the menu counts need it too)."""
+    if "calendar" not in g:
+        g.calendar = load_calendar(db())
+    return g.calendar
 
 
 class _MenuCounts:
