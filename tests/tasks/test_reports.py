@@ -7,10 +7,12 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
+from sqlalchemy import event
 
 from eoffice import clock
 from eoffice.errors import InvalidInput, PermissionDenied
 from eoffice.org.actor import Actor
+from eoffice.tasks.access import agency_subtree
 from eoffice.tasks.inputs import TargetRef
 from eoffice.tasks.models import Task
 from eoffice.tasks.reports import drill_down, lateness_report, make_spec
@@ -215,3 +217,52 @@ def test_the_month_trend_uses_snapshots_for_closed_months(db_session, world):
     november, december = points[10], points[11]
     assert november.frozen and not december.frozen
     assert november.counts.assigned == 8 and points[0].rate is None
+
+
+def test_a_frozen_month_in_the_trend_equals_its_live_report(db_session, world, province):
+    """The trend sums a snapshot's visible rows; the result is the live report's total, for a
+    reader of the whole province and for one who sees only the department's rows."""
+    dept_leader = Actor(user=province.department.leader)
+    live_spec = make_spec(D("2026-01-01"), D("2026-11-30"), "agency", as_of=D("2026-11-30"))
+    with clock.frozen(vn("2026-12-01 01:00")):
+        live = {
+            who: lateness_report(db_session, actor, live_spec).total
+            for who, actor in (("province", world.leader), ("dept", dept_leader))
+        }
+        unfrozen = {
+            who: month_trend(db_session, actor, 2026)[10]
+            for who, actor in (("province", world.leader), ("dept", dept_leader))
+        }
+        assert freeze_month(db_session, 2026, 11) == 4
+    with clock.frozen(vn("2026-12-02 09:00")):
+        for who, actor in (("province", world.leader), ("dept", dept_leader)):
+            november = month_trend(db_session, actor, 2026)[10]
+            assert november.frozen and not unfrozen[who].frozen
+            assert november.counts == live[who].counts == unfrozen[who].counts
+            assert november.rate == live[who].late_rate == unfrozen[who].rate
+    assert live["province"].counts.assigned == 8 and live["dept"].counts.assigned == 6
+
+
+def test_the_agency_tree_read_once_follows_changes_in_the_transaction(db_session, factory):
+    top = factory.org()
+    child = factory.org(parent=top.agency)
+    reads = []
+    engine = db_session.connection().engine
+
+    def count(_conn, _cursor, statement, *_args):
+        reads.append(statement) if "FROM agencies" in statement else None
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert sorted(agency_subtree(db_session, top.agency.id)) == sorted(
+            [top.agency.id, child.agency.id]
+        )
+        assert agency_subtree(db_session, child.agency.id) == [child.agency.id]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1  # read once in the transaction
+    grandchild = factory.agency(parent=child.agency)  # flushed: the tree is read again
+    assert grandchild.id in agency_subtree(db_session, top.agency.id)
+    grandchild.parent_id = None  # pending, not flushed yet
+    assert grandchild.id not in agency_subtree(db_session, top.agency.id)
+    assert agency_subtree(db_session, child.agency.id) == [child.agency.id]

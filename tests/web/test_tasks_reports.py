@@ -10,11 +10,13 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from eoffice import clock
 from eoffice.org.actor import Actor
 from eoffice.tasks.calendar import WorkingCalendar
 from eoffice.tasks.inputs import TargetRef
+from eoffice.tasks.models import Task
 from eoffice.tasks.services_work import confirm_completion, submit_completion
 from tests.tasks.conftest import MONDAY, give, vn
 from tests.web.test_pages import login
@@ -135,3 +137,38 @@ def test_specialists_cannot_open_reports(client, data, later):
     assert client.get("/reports/").status_code == 403
     assert client.get("/reports/lateness").status_code == 403
     assert "Không có báo cáo cho vai trò này" in client.get("/").text
+
+
+def _cell(html: str, code: str, status: str) -> int:
+    row = re.search(rf'<tr data-key="{re.escape(code)}">(.*?)</tr>', html, re.S).group(1)
+    return int(re.search(rf'status={status}"[^>]*>(\d+)<', row).group(1))
+
+
+def test_the_dashboard_is_up_to_date_right_after_a_task_changes(client, data, later, db_session):
+    province, dept, _ = data
+    login(client, province.leader.username)
+    html = client.get("/reports/").text
+    assert (
+        _cell(html, dept.agency.code, "OPEN_OVERDUE"),
+        _cell(html, dept.agency.code, "DONE_LATE"),
+    ) == (1, 0)
+    # Its drill-down links (one route built per table) lead to the tasks behind each number.
+    link = re.search(
+        rf'<tr data-key="{re.escape(dept.agency.code)}">.*?href="([^"]*status=OPEN_OVERDUE[^"]*)"',
+        html,
+        re.S,
+    ).group(1)
+    assert "Kế hoạch chuyển đổi số năm 2027" in client.get(link.replace("&amp;", "&")).text
+    task = db_session.scalars(
+        select(Task).where(Task.title == "Kế hoạch chuyển đổi số năm 2027")
+    ).one()
+    submit_completion(db_session, Actor(user=dept.leader), task, "Đã trình kế hoạch")
+    confirm_completion(db_session, Actor(user=province.leader), task)
+    db_session.commit()
+    html = client.get("/reports/").text
+    assert (
+        _cell(html, dept.agency.code, "OPEN_OVERDUE"),
+        _cell(html, dept.agency.code, "DONE_LATE"),
+    ) == (0, 1)
+    total = re.search(r'<tr class="total" data-key="">(.*?)</tr>', html, re.S).group(1)
+    assert re.search(r'status=DONE_LATE"[^>]*>1<', total)
