@@ -21,6 +21,7 @@ used, and writes everything to ``--out`` as JSON.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import signal
@@ -149,9 +150,13 @@ PROFILED = (
 )
 
 
-def profile(ctx: dict, pids: dict[str, int], calls: int) -> None:
+def profile(ctx: dict, pids: dict[str, int], calls: int, warmup: int = 1) -> None:
     """CPU milliseconds per call of each action, one call at a time (less sensitive to the
-    machine's load than latencies): server = gunicorn + worker, database = PostgreSQL."""
+    machine's load than latencies): server = gunicorn + worker, database = PostgreSQL.
+
+    ``warmup`` calls of each action go first, unmeasured: each gunicorn process compiles the
+    templates and SQL of a page on its first request, so a single warm-up call leaves two of three
+    processes cold and the figure is mostly that one-off cost."""
     results = ctx["results"] = Results()
     results.window = (0.0, float("inf"))
     ctx["stop"] = threading.Event()
@@ -166,13 +171,14 @@ def profile(ctx: dict, pids: dict[str, int], calls: int) -> None:
         user = User(0, role, accounts[0], ctx)
         if role == "leader":
             user.login()
-        getattr(user, action)()  # warm the code path
-        results.samples.clear()
-        before = {name: server_cpu(pid) for name, pid in pids.items()}
-        for _ in range(calls):
-            if pool and not users[user.account][pool]:
-                accounts = [k for k in accounts if users[k][pool]]
-                user = User(0, role, accounts[0], ctx)
+
+        before: dict[str, float] = {}
+        for i in range(warmup + calls):  # the warm-up calls reach every gunicorn process
+            if i == warmup:
+                results.samples.clear()
+                before = {name: server_cpu(pid) for name, pid in pids.items()}
+            if pool and not users[user.account][pool]:  # this account's pool ran dry
+                user = User(0, role, next(k for k in accounts if users[k][pool]), ctx)
             getattr(user, action)()
         spent = {name: server_cpu(pid) - before[name] for name, pid in pids.items()}
         server = (spent["gunicorn"] + spent["worker"]) * 1000 / calls
@@ -202,6 +208,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, default=0, help="instead: N sequential calls per action"
     )
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="with --profile: unmeasured calls per action first"
+    )
     args = parser.parse_args()
     data = json.loads((args.dir / "pools.json").read_text())
     processes = start(
@@ -223,12 +232,14 @@ def main() -> None:
         "password": data["password"],
         "think": args.think,
         "pdf": sample_pdf(),
-        "numbers": iter(range(10**6, 10**9)),
+        # Register numbers of this run (a second run on the same database must not repeat them:
+        # the duplicate check would refuse its registrations).
+        "numbers": itertools.count(10**6 + int(time.time()) % 10**4 * 10**5),
     }
     levels = []
     try:
         if args.profile:
-            profile(ctx, pids, args.profile)
+            profile(ctx, pids, args.profile, args.warmup)
             return
         for n in (int(x) for x in args.levels.split(",")):
             levels.append(run_level(n, ctx, args, pids))
