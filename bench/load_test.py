@@ -150,7 +150,7 @@ PROFILED = (
 )
 
 
-def profile(ctx: dict, pids: dict[str, int], calls: int, warmup: int = 1) -> None:
+def profile(ctx: dict, pids: dict[str, int], calls: int, warmup: int = 10) -> None:
     """CPU milliseconds per call of each action, one call at a time (less sensitive to the
     machine's load than latencies): server = gunicorn + worker, database = PostgreSQL.
 
@@ -209,7 +209,7 @@ def main() -> None:
         "--profile", type=int, default=0, help="instead: N sequential calls per action"
     )
     parser.add_argument(
-        "--warmup", type=int, default=1, help="with --profile: unmeasured calls per action first"
+        "--warmup", type=int, default=10, help="with --profile: unmeasured calls per action first"
     )
     args = parser.parse_args()
     data = json.loads((args.dir / "pools.json").read_text())
