@@ -21,16 +21,21 @@ _CHILDREN = "eoffice.tasks.agency_children"
 """``session.info`` key of the agency tree read in the current transaction."""
 
 
-def _agency_children(session: Session) -> dict[int | None, list[int]]:
-    """Return ``{parent id: child ids}`` of every agency, read once per transaction (a page asks
-    for the reader's subtree several times: report scope, visible rows, tasks due)."""
-    children = session.info.get(_CHILDREN)
-    if children is None or _agencies_pending(session):  # the query below autoflushes them
-        children = {}
-        for child_id, parent_id in session.execute(select(Agency.id, Agency.parent_id)):
+def _agency_tree(session: Session) -> tuple[dict[int | None, list[int]], dict[int, str]]:
+    """Return ``{parent id: child ids}`` and ``{id: electronic ID}`` of every agency, read once
+    per transaction (a page asks for the reader's subtree several times: report scope, visible
+    snapshot rows, tasks due)."""
+    tree = session.info.get(_CHILDREN)
+    if tree is None or _agencies_pending(session):  # the query below autoflushes them
+        children: dict[int | None, list[int]] = {}
+        codes: dict[int, str] = {}
+        for child_id, parent_id, code in session.execute(
+            select(Agency.id, Agency.parent_id, Agency.code)
+        ):
             children.setdefault(parent_id, []).append(child_id)
-        session.info[_CHILDREN] = children
-    return children
+            codes[child_id] = code
+        tree = session.info[_CHILDREN] = (children, codes)
+    return tree
 
 
 def _agencies_pending(session: Session) -> bool:
@@ -50,13 +55,19 @@ def _forget_tree(session: Session, _transaction: object) -> None:
 
 def agency_subtree(session: Session, agency_id: int) -> list[int]:
     """Return ``agency_id`` and the ids of every agency below it."""
-    children = _agency_children(session)
+    children = _agency_tree(session)[0]
     found, stack = [], [agency_id]
     while stack:
         current = stack.pop()
         found.append(current)
         stack.extend(children.get(current, []))
     return found
+
+
+def agency_codes(session: Session, agency_ids: list[int]) -> set[str]:
+    """Return the electronic IDs of ``agency_ids`` (from the tree read in this transaction)."""
+    codes = _agency_tree(session)[1]
+    return {codes[i] for i in agency_ids if i in codes}
 
 
 def _principal(actor: Actor) -> User:

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from eoffice import clock
 from eoffice.db import insert_or_ignore
 from eoffice.org.actor import Actor
-from eoffice.org.models import Agency
-from eoffice.tasks.access import OVERSEEING_ROLES, agency_subtree
+from eoffice.tasks.access import OVERSEEING_ROLES, agency_codes, agency_subtree
 from eoffice.tasks.calendar import deadline_end
 from eoffice.tasks.models import ReportSnapshot
 from eoffice.tasks.policy import DEFAULT_POLICY, TaskPolicy
@@ -113,8 +112,7 @@ def _visible_agencies(session: Session, actor: Actor) -> set[str] | None:
         return None
     if user is None or not user.has_role(*OVERSEEING_ROLES):
         return set()
-    ids = agency_subtree(session, user.agency_id)
-    return set(session.execute(select(Agency.code).where(Agency.id.in_(ids))).scalars())
+    return agency_codes(session, agency_subtree(session, user.agency_id))
 
 
 def _snapshots(

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from eoffice import clock
 from eoffice.errors import InvalidInput, PermissionDenied
 from eoffice.org.actor import Actor
-from eoffice.tasks.access import agency_subtree
+from eoffice.tasks.access import agency_codes, agency_subtree
 from eoffice.tasks.inputs import TargetRef
 from eoffice.tasks.models import Task
 from eoffice.tasks.reports import drill_down, lateness_report, make_spec
@@ -258,6 +258,10 @@ def test_the_agency_tree_read_once_follows_changes_in_the_transaction(db_session
             [top.agency.id, child.agency.id]
         )
         assert agency_subtree(db_session, child.agency.id) == [child.agency.id]
+        assert agency_codes(db_session, agency_subtree(db_session, top.agency.id)) == {
+            top.agency.code,
+            child.agency.code,
+        }
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(reads) == 1  # read once in the transaction
