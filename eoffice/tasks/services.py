@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from eoffice import clock
@@ -20,7 +20,7 @@ from eoffice.errors import InvalidInput, NotFound, PermissionDenied
 from eoffice.notifications.services import Message, notify_users
 from eoffice.org.actor import Actor
 from eoffice.org.models import Role, User
-from eoffice.tasks.access import can_assign_root, is_lead_handler
+from eoffice.tasks.access import can_assign_root, is_lead_handler, visible_filter
 from eoffice.tasks.calendar import CalendarError, WorkingCalendar, deadline_end, format_vn_date
 from eoffice.tasks.inputs import TaskInput
 from eoffice.tasks.models import (
@@ -210,8 +210,10 @@ def _giver(session: Session, actor: Actor, data: TaskInput) -> tuple[User, Task 
         if not can_assign_root(actor):
             raise PermissionDenied("Chỉ lãnh đạo hoặc trưởng đơn vị mới được giao nhiệm vụ")
         return user, None, user.has_role(Role.LEADER)
-    parent = session.get(Task, data.parent_id)
-    if parent is None:
+    parent = session.execute(
+        select(Task).where(Task.id == data.parent_id, visible_filter(session, actor))
+    ).scalar_one_or_none()
+    if parent is None:  # another agency's task is as unknown as one that does not exist
         raise NotFound("Không tìm thấy nhiệm vụ cha")
     if not is_lead_handler(actor, parent) or not user.has_role(Role.LEADER, Role.UNIT_HEAD):
         raise PermissionDenied(
