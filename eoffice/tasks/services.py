@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from eoffice import clock
 from eoffice.audit.services import record_event
+from eoffice.documents.access import visible_filter as document_visible_filter
 from eoffice.documents.blobs import FilePolicy, Upload, safe_filename, store_blob
 from eoffice.documents.models import Document
 from eoffice.errors import InvalidInput, NotFound, PermissionDenied
@@ -247,8 +248,14 @@ def create_task(
     _check_parent(parent, due, errors)
     document_id = data.source_document_id if data.source_kind == SourceKind.DOCUMENT.value else None
     if document_id is not None:
-        document = session.get(Document, document_id)
-        if document is None or document.agency_id != giver.agency_id:
+        # Only a document the giver may see (agency, involvement, secret grant): any other id
+        # reads as unknown, so the field reveals nothing.
+        visible = select(Document.id).where(
+            Document.id == document_id,
+            Document.agency_id == giver.agency_id,
+            document_visible_filter(actor),
+        )
+        if session.execute(visible).scalar_one_or_none() is None:
             errors["source_document_id"] = "Không có văn bản này trong cơ quan"
     if errors or lead is None:
         raise InvalidInput("Thông tin nhiệm vụ chưa hợp lệ", fields=errors)

@@ -667,3 +667,24 @@ def test_a_parent_task_of_another_agency_reads_as_unknown(world: World) -> None:
         answers.append(_call_with(world, "api.create_task", "leader", {"json": body}))
     assert answers[0].status == answers[1].status == 404
     assert answers[0].body == answers[1].body
+
+
+def test_a_source_document_the_giver_cannot_see_reads_as_unknown(world: World) -> None:
+    """A task's source document must be one the giver may see: the leader may not link a
+    secret document without a grant, and the refusal is the one for an unknown id."""
+    _, secret = world.variants[Relation.DOCUMENT]["secret"]
+    _, own = world.variants[Relation.DOCUMENT]["own_agency"]
+    answers = {}
+    for name, document_id in (("secret", secret["document_id"]), ("missing", MISSING)):
+        body = world.bodies["api.create_task"]["json"] | {
+            "source_kind": "document",
+            "source_document_id": document_id,
+        }
+        answers[name] = _call_with(world, "api.create_task", "leader", {"json": body})
+    assert answers["secret"].status == answers["missing"].status == 422
+    assert answers["secret"].body == answers["missing"].body
+    body = world.bodies["api.create_task"]["json"] | {
+        "source_kind": "document",
+        "source_document_id": own["document_id"],
+    }
+    assert _call_with(world, "api.create_task", "leader", {"json": body}).status == 201
