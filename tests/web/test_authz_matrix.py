@@ -64,6 +64,7 @@ from eoffice.tasks.models import CalendarEntry, Task, TaskExtension
 from eoffice.tasks.services import create_task
 from eoffice.tasks.services_extensions import request_extension
 from eoffice.web import create_app
+from eoffice.web.documents.actions import _PERFORM
 from eoffice.web.policy import POLICY, Relation, Rule, Who
 from signing.trust import Level
 from tests.conftest import bind_session, fresh_database_url
@@ -73,7 +74,17 @@ from tests.web.test_pages import csrf_from
 
 MISSING = 10**8
 """An id no object has."""
-ACTORS = ("anonymous", "admin", "clerk", "leader", "unit_head", "specialist", "clerk_b")
+ACTOR_ROLES = {
+    "anonymous": set(),
+    "admin": {"admin"},
+    "clerk": {"clerk"},
+    "leader": {"leader"},
+    "unit_head": {"unit_head"},
+    "specialist": {"specialist"},
+    "clerk_b": {"clerk"},
+}
+"""The matrix's callers: one user per role in agency A, and B's clerk."""
+ACTORS = tuple(ACTOR_ROLES)
 METRICS_TOKEN = "metrics-token-of-the-operator"
 
 
@@ -108,7 +119,9 @@ class World:
     def roles_of(self, actor: str) -> set[str]:
         if actor == "anonymous":
             return set()
-        return {r.value for r in self.users[actor].roles}
+        roles = {r.value for r in self.users[actor].roles}
+        assert roles == ACTOR_ROLES[actor], actor
+        return roles
 
 
 def _document(session, clerk: User, policy: FilePolicy, subject: str, **meta: Any) -> Document:
@@ -540,11 +553,19 @@ def _scrub(body: str) -> str:
 
 
 def _cells() -> list[Any]:
+    """Every (route, actor, object) cell. A caller refused before the object is looked up (not
+    logged in, or without the route's role) is tried on one existing object and a missing one:
+    the answer must not depend on the object at all."""
     cells = []
     for (endpoint, method), rule in sorted(POLICY.items()):
         variants = _VARIANT_NAMES.get(rule.relation, (None,))
         for actor in ACTORS:
+            refused_early = actor == "anonymous" or (
+                rule.who is Who.ROLES and not ACTOR_ROLES[actor] & {r.value for r in rule.roles}
+            )
             for variant in variants:
+                if refused_early and variant not in (variants[0], "missing"):
+                    continue
                 cell_id = f"{endpoint}:{method}:{actor}" + (f":{variant}" if variant else "")
                 cells.append(pytest.param(endpoint, method, actor, variant, id=cell_id))
     return cells
@@ -688,3 +709,19 @@ def test_a_source_document_the_giver_cannot_see_reads_as_unknown(world: World) -
         "source_document_id": own["document_id"],
     }
     assert _call_with(world, "api.create_task", "leader", {"json": body}).status == 201
+
+
+@pytest.mark.parametrize("action", [*sorted(_PERFORM), "khong-co"])
+def test_every_document_action_key_hides_what_the_caller_cannot_see(
+    world: World, action: str
+) -> None:
+    """``POST /documents/<id>/<action>`` is one rule for every action: each key finds the
+    document through the same guard (the matrix's cells use one key); an unknown key is 404."""
+    _, own = world.variants[Relation.DOCUMENT]["own_agency"]
+    _, missing = world.variants[Relation.DOCUMENT]["missing"]
+    outsider = _call(world, "documents.act", "POST", "clerk_b", own | {"action": action})
+    unknown = _call(world, "documents.act", "POST", "clerk_b", missing | {"action": action})
+    assert outsider.status == unknown.status == 404
+    assert _scrub(outsider.body) == _scrub(unknown.body)
+    insider = _call(world, "documents.act", "POST", "clerk", own | {"action": action})
+    assert insider.status == 404 if action == "khong-co" else insider.status not in (401, 404)
