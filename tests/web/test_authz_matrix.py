@@ -632,6 +632,12 @@ def test_cell(world: World, endpoint: str, method: str, actor: str, variant: str
             )
     else:
         assert answer.status == expected, f"{where}: {answer.status}, declared {expected}"
+        if endpoint.startswith("api."):  # the API's error shape, never a page
+            error = json.loads(answer.body)["error"]
+            assert error["code"] == {403: "forbidden", 404: "not_found"}[expected], where
+            assert set(error) == {"code", "message", "fields"}, where
+        elif expected == 403:
+            assert "<html" in answer.body, where
         if expected == 404 and not variant.startswith("missing"):
             baselines = _missing_answers(world, rule, endpoint, method, actor)
             assert all(b.status == 404 for b in baselines)
