@@ -496,15 +496,23 @@ class Answer:
     location: str
 
 
-def _call_with(world: World, endpoint: str, actor: str, body: dict[str, Any]) -> Answer:
-    """POST ``body`` (test client keywords) to a route about no object."""
+def _call_with(
+    world: World,
+    endpoint: str,
+    actor: str,
+    body: dict[str, Any],
+    values: dict[str, Any] | None = None,
+) -> Answer:
+    """POST ``body`` (test client keywords) to ``endpoint`` with URL ``values``."""
     saved = world.bodies.get(endpoint)
     world.bodies[endpoint] = body
     try:
-        return _call(world, endpoint, "POST", actor, {})
+        return _call(world, endpoint, "POST", actor, values or {})
     finally:
         if saved is not None:
             world.bodies[endpoint] = saved
+        else:
+            del world.bodies[endpoint]
 
 
 def _call(world: World, endpoint: str, method: str, actor: str, values: dict[str, Any]) -> Answer:
@@ -731,3 +739,18 @@ def test_every_document_action_key_hides_what_the_caller_cannot_see(
     assert _scrub(outsider.body) == _scrub(unknown.body)
     insider = _call(world, "documents.act", "POST", "clerk", own | {"action": action})
     assert insider.status == 404 if action == "khong-co" else insider.status not in (401, 404)
+
+
+def test_a_person_of_another_agency_in_a_form_reads_as_unknown(world: World) -> None:
+    """Presenting a document to another agency's leader answers as for a user id that does
+    not exist (the API's ``_colleague`` does the same)."""
+    _, own = world.variants[Relation.DOCUMENT]["own_agency"]
+    values = own | {"action": "present"}
+    answers = [
+        _call_with(
+            world, "documents.act", "clerk", {"data": {"present-leader_id": str(who)}}, values
+        )
+        for who in (world.users["clerk_b"].id, MISSING)
+    ]
+    assert answers[0].status == answers[1].status == 422
+    assert _scrub(answers[0].body) == _scrub(answers[1].body)
