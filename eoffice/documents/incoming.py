@@ -13,6 +13,7 @@ from eoffice.audit.services import record_event
 from eoffice.documents.access import require_role
 from eoffice.documents.blobs import FilePolicy, Upload
 from eoffice.documents.files import attach_main_pdf, check_main_pdf
+from eoffice.documents.grants import grant_automatically, grant_unit_heads
 from eoffice.documents.metadata import (
     DocumentMetadata,
     apply_metadata,
@@ -126,6 +127,7 @@ def register_incoming(
             "duplicate_of": [d.id for d in duplicates],
         },
     )
+    grant_automatically(session, actor, document, [actor.principal], "Văn thư vào sổ")
     warnings = [f"Trùng với văn bản đến số {_number(d)}" for d in duplicates]
     return Registration(document, warnings)
 
@@ -168,6 +170,7 @@ def present_to_leader(session: Session, actor: Actor, document: Document, leader
         document.id,
         details={"leader": leader.full_name},
     )
+    grant_automatically(session, actor, document, [leader], "Được trình văn bản")
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,16 @@ def assign_document(
             "inform": [_describe(session, t) for t in plan.inform],
             "deadline": plan.deadline.isoformat() if plan.deadline else None,
         },
+    )
+    targets = [plan.lead, *plan.cooperate, *plan.inform]
+    people = [session.get(User, t.user_id) for t in targets if t.user_id is not None]
+    grant_automatically(session, actor, document, people, "Được phân công")
+    grant_unit_heads(
+        session,
+        actor,
+        document,
+        [t.unit_id for t in targets if t.user_id is None],
+        "Đơn vị được phân công",
     )
     report_to_sender(session, document, RecipientStatus.ASSIGNED)
     link_document_task(
@@ -343,6 +356,7 @@ def reassign_within_unit(
             "deadline": child.deadline.isoformat() if child.deadline else None,
         },
     )
+    grant_automatically(session, actor, document, [handler], "Được phân công xử lý")
     report_to_sender(session, document, RecipientStatus.PROCESSING)
     return child
 
@@ -446,6 +460,7 @@ def accept_arrival(
         document.id,
         details={"arrival_number": document.number},
     )
+    grant_automatically(session, actor, document, [actor.principal], "Văn thư tiếp nhận")
     report_to_sender(session, document, RecipientStatus.ACCEPTED)
     return Registration(document, [f"Trùng với văn bản đến số {_number(d)}" for d in duplicates])
 

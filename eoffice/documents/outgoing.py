@@ -14,6 +14,11 @@ from eoffice.audit.services import record_event
 from eoffice.documents.access import require_role
 from eoffice.documents.blobs import FilePolicy, Upload
 from eoffice.documents.files import attach_main_pdf, check_main_pdf
+from eoffice.documents.grants import (
+    grant_automatically,
+    grant_clerks_unless_one_holds,
+    grant_unit_heads,
+)
 from eoffice.documents.metadata import (
     DocumentMetadata,
     apply_metadata,
@@ -98,6 +103,8 @@ def create_draft(
             **({"replaces": replaces_id} if replaces_id else {}),
         },
     )
+    grant_automatically(session, actor, document, [user], "Người soạn thảo")
+    grant_automatically(session, actor, document, [signer], "Người ký")
     return document
 
 
@@ -146,6 +153,9 @@ def submit_draft(session: Session, actor: Actor, document: Document) -> None:
     if actor.principal is None or document.drafter_id != actor.principal.id:
         raise PermissionDenied("Chỉ người soạn thảo mới trình dự thảo")
     _move(session, actor, document, Action.SUBMIT)
+    grant_unit_heads(
+        session, actor, document, [document.drafting_unit_id], "Trưởng đơn vị kiểm tra dự thảo"
+    )
 
 
 def review_draft(session: Session, actor: Actor, document: Document, comment: str = "") -> None:
@@ -234,6 +244,7 @@ def mark_signed(
     document.status = status.value
     session.flush()
     record_event(session, actor, "document.sign", "document", document.id)
+    grant_clerks_unless_one_holds(session, actor, document)
 
 
 def assign_number(session: Session, actor: Actor, document: Document) -> str:
@@ -267,6 +278,7 @@ def assign_number(session: Session, actor: Actor, document: Document) -> str:
         document.id,
         details={"code": document.code, "issued_date": today.isoformat()},
     )
+    grant_automatically(session, actor, document, [actor.principal], "Văn thư cấp số")
     return document.code
 
 
@@ -286,3 +298,4 @@ def mark_sealed(
     document.status = status.value
     session.flush()
     record_event(session, actor, "document.seal", "document", document.id)
+    grant_automatically(session, actor, document, [actor.principal], "Văn thư phát hành")

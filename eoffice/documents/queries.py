@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from eoffice import clock
 from eoffice.db import is_postgres
-from eoffice.documents.access import visible_filter
+from eoffice.documents.access import listed_filter, ungranted_secret_ids, visible_filter
 from eoffice.documents.models import Assignment, AssignmentRole, Direction, Document
 from eoffice.documents.text import search_terms
 from eoffice.documents.workflow import Status
@@ -40,6 +40,8 @@ class DocumentFilter:
 class Page:
     items: list[Document]
     next_cursor: str | None
+    masked: frozenset[int] = frozenset()
+    """Ids of secret rows the actor holds no grant for: show them with the placeholder only."""
 
 
 def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
@@ -197,21 +199,30 @@ def list_documents(
     limit: int = 50,
     due_soon_days: int = 3,
 ) -> Page:
-    """Return one page of visible documents, newest first, and the cursor of the next page.
+    """Return one page of documents, newest first, and the cursor of the next page.
+
+    A plain register list (by direction, status and dates) keeps the rows of secret documents
+    the actor holds no grant for, listed in :attr:`Page.masked` (their number stays in its
+    series); a search, a queue or a filter on content shows only what the actor may see.
 
     :raises InvalidInput: bad filter values or cursor.
     """
     limit = max(1, min(limit, MAX_PAGE))
-    stmt = select(Document).where(
-        visible_filter(actor), *_filter_clauses(session, actor, filters, due_soon_days)
+    plain = (
+        not (filters.q.strip() or filters.queue or filters.type_code or filters.urgency)
+        and not filters.handler_id
     )
+    access = listed_filter(actor) if plain else visible_filter(actor)
+    stmt = select(Document).where(access, *_filter_clauses(session, actor, filters, due_soon_days))
     if cursor:
         stmt = stmt.where(Document.id < _decode_cursor(cursor))
     # Lists show each row's handlers: load the assignments in one query, not one per row.
     stmt = stmt.options(selectinload(Document.assignments))
     rows = list(session.execute(stmt.order_by(Document.id.desc()).limit(limit + 1)).scalars())
     next_cursor = _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return Page(rows[:limit], next_cursor)
+    items = rows[:limit]
+    masked = ungranted_secret_ids(session, actor, items) if plain else frozenset()
+    return Page(items, next_cursor, masked)
 
 
 def _filter_clauses(session: Session, actor: Actor, f: DocumentFilter, due_soon_days: int) -> list:

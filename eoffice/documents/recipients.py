@@ -10,6 +10,7 @@ from eoffice import clock
 from eoffice.audit.services import record_event
 from eoffice.documents.access import require_role
 from eoffice.documents.amend import copy_at, mark_replaced
+from eoffice.documents.grants import grant_automatically
 from eoffice.documents.models import (
     Direction,
     Document,
@@ -98,6 +99,7 @@ def issue_document(session: Session, actor: Actor, document: Document) -> list[R
         document.id,
         details={"code": document.code, "recipients": [r.organ_name for r in document.recipients]},
     )
+    grant_automatically(session, actor, document, [actor.principal], "Văn thư phát hành")
     return list(document.recipients)
 
 

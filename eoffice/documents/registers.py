@@ -3,7 +3,9 @@
 A register is one number series of one agency in one year, printed for a date range: incoming
 documents by their arrival date, outgoing ones by their date (the day they got their number).
 Rows are what the actor may see, ordered by number; cancelled documents stay in the register
-(numbers are never reused) and say so in "Ghi chú".
+(numbers are never reused) and say so in "Ghi chú". A secret document the actor holds no grant
+for keeps its row (its number is taken) with its number, dates and marks only: subject, issuer,
+people and description read "(Văn bản mật)".
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from eoffice import clock
-from eoffice.documents.access import visible_filter
+from eoffice.documents.access import SECRET_PLACEHOLDER, listed_filter, ungranted_secret_ids
 from eoffice.documents.fields import (
     INCOMING_REGISTER,
     OUTGOING_REGISTER,
@@ -235,7 +237,8 @@ def build_register(session: Session, actor: Actor, query: RegisterQuery) -> Regi
         raise PermissionDenied("Bạn không có quyền thực hiện thao tác này")
     series, series_name = _find_series(session, principal.agency_id, query)
     documents = _load_documents(session, actor, series, query) if series else []
-    rows = tuple(_row(query.kind, d) for d in documents)
+    masked = ungranted_secret_ids(session, actor, documents)
+    rows = tuple(_row(query.kind, d, masked=d.id in masked) for d in documents)
     numbers = [r.number for r in rows]
     agency = principal.agency
     cover = RegisterCover(
@@ -295,7 +298,7 @@ def _load_documents(
         Document.series_id == series.id,
         Document.number.is_not(None),
         day.between(query.date_from, query.date_to),
-        visible_filter(actor),
+        listed_filter(actor),
     )
     count = session.execute(select(func.count()).select_from(Document).where(*where)).scalar_one()
     if count > MAX_ROWS:
@@ -322,14 +325,18 @@ def _load_documents(
     return list(session.execute(stmt).scalars().unique())
 
 
-def _row(kind: RegisterKind, document: Document) -> RegisterRow:
+# The cells a row of an ungranted secret document shows as the placeholder.
+_MASKED = ("type_and_subject", "author", "assignees", "signer", "recipients", "archive_copy_holder")
+
+
+def _row(kind: RegisterKind, document: Document, *, masked: bool = False) -> RegisterRow:
     assert document.number is not None
     common: dict[str, CellValue] = {
         "code": _nfc(document.code),
         "issued_date": document.issued_date,
         "type_and_subject": _type_and_subject(document),
         "received_signature": None,
-        "note": _note(document),
+        "note": _note(document, masked=masked),
     }
     if kind is RegisterKind.INCOMING:
         specific: dict[str, CellValue] = {
@@ -348,6 +355,9 @@ def _row(kind: RegisterKind, document: Document) -> RegisterRow:
             "transferred_on": _local_date(document.issued_at),
         }
     values = {**common, **specific}
+    if masked:
+        values |= {key: SECRET_PLACEHOLDER for key in _MASKED if key in values}
+        values["code"] = _nfc(document.code_number)  # the number; the notation names the issuer
     ordered = {c.key: values[c.key] for c in kind.register.columns}
     cancelled = document.cancelled_at is not None
     return RegisterRow(document.id, document.number, ordered, cancelled)
@@ -366,7 +376,7 @@ def _type_and_subject(document: Document) -> str:
     return _nfc(f"{type_name}: {subject}")
 
 
-def _note(document: Document) -> str:
+def _note(document: Document, *, masked: bool = False) -> str:
     parts: list[str] = []
     if document.cancelled_at is not None:
         recalled = document.status in (Status.WITHDRAWN.value, Status.RECALLED.value)
@@ -380,7 +390,7 @@ def _note(document: Document) -> str:
         parts.append(Urgency(document.urgency).label)
     if document.secrecy != Secrecy.THUONG.value:
         parts.append(Secrecy(document.secrecy).label)
-    if document.description.strip():
+    if document.description.strip() and not masked:
         parts.append(document.description.strip())
     return _nfc("; ".join(parts))
 

@@ -94,13 +94,21 @@ def link_document_task(
         return existing
     if deadline is None:
         return None
+    reference = f"Văn bản đến số {document.number or '?'}"
+    title, content = document.subject[:500], instruction.strip()
+    if document.secrecy != "thuong":
+        # Tasks are seen by people without the document's grant (a unit's members, reports):
+        # a secret document's task names it by its number only.
+        title, content = f"Xử lý văn bản mật ({reference.lower()})", ""
+    else:
+        reference = f"{reference} — {document.code}"
     data = TaskInput(
-        title=document.subject[:500],
-        content=instruction.strip(),
+        title=title,
+        content=content,
         priority=_PRIORITY_BY_URGENCY.get(document.urgency, Priority.NORMAL).value,
         source_kind=SourceKind.DOCUMENT.value,
         source_document_id=document.id,
-        source_reference=f"Văn bản đến số {document.number or '?'} — {document.code}"[:300],
+        source_reference=reference[:300],
     )
     return new_task(session, actor, giver, data, lead_target, coop_targets, deadline, None)
 

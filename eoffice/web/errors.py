@@ -8,6 +8,7 @@ import logging
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -77,6 +78,20 @@ def _database_unreachable(e: DBAPIError) -> bool:
     return isinstance(e, (OperationalError, InterfaceError)) or e.connection_invalidated
 
 
+def _database_lost_while_serialising(e: Exception) -> bool:
+    """pydantic reads ORM attributes itself and reports a lazy load that failed as a validation
+    error of type ``get_attribute_error`` whose context names the exception: a connection lost
+    there is a 503 like anywhere else, not a 500."""
+    if not isinstance(e, ValidationError):
+        return False
+    lost = tuple(f"{cls.__name__}:" for cls in (OperationalError, InterfaceError))
+    return any(
+        error["type"] == "get_attribute_error"
+        and str(error.get("ctx", {}).get("error", "")).startswith(lost)
+        for error in e.errors()
+    )
+
+
 def unavailable_response() -> Response:
     """503 while the database is unreachable, rendered without touching the database.
 
@@ -127,6 +142,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):
+        if _database_lost_while_serialising(e):
+            log.error("database unavailable while an answer was serialised: %s", e)
+            return unavailable_response()
         log.exception("unhandled error")
         return error_response(500, "internal_error", _(_HTTP_MESSAGES[500]))
 

@@ -265,3 +265,17 @@ def decode_target(value: str) -> Target:
     if kind == "user":
         return Target(user_id=int(raw))
     return Target()
+
+
+class GrantForm(ConfirmForm):
+    """Grant a secret document to a user of the agency (văn bản mật)."""
+
+    user_id = SelectField(_l("Người được xem"), validate_choice=False)
+
+
+class RevokeGrantForm(ConfirmForm):
+    """Revoke a grant: the reason is required (by the service) and kept in the timeline."""
+
+    reason = TextAreaField(
+        _l("Lý do thu hồi quyền"), validators=[Optional(), Length(max=500, message=_MAX)]
+    )

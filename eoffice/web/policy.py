@@ -53,8 +53,9 @@ class Relation(enum.StrEnum):
     """The document belongs to the caller's agency (another agency's document, including the
     sender's record of a document sent to the caller's agency, is never visible: the recipient
     has its own copy); the caller is a clerk or leader, or is involved (assigned to it or to
-    their unit, its drafter, signer or presentee, or the unit head of its drafting unit); and a
-    secret document (mật and above) also needs a secret grant to the caller."""
+    their unit, its drafter, signer or presentee, the unit head of its drafting unit, or holding
+    a secret grant to it); and a secret document (mật and above) also needs a secret grant to
+    the caller (``documents/grants.py``; lists show such a document as a masked row)."""
     TASK = "task"
     """The caller assigned, created, leads or co-operates on the task (themselves, their unit,
     or their agency as its leader), heads the lead's unit, or oversees it (leader, clerk or admin of the lead's or
@@ -172,6 +173,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("documents.act", POST): document(step=True, note="every action key; unknown key: 404"),
     ("documents.external_signature", GET): pending_signature(),
     ("documents.external_signature", POST): pending_signature(),
+    ("documents.grant", POST): document(step=True, note="secret grants: the grant rule (service)"),
+    ("documents.revoke", POST): document(step=True, note="secret grants: the revocation rule"),
     # --- tasks (HTML) --------------------------------------------------------------------------
     ("tasks.detail", GET): task(),
     ("tasks.attachment", GET): task(note="the file must be one of the task's"),
@@ -236,6 +239,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("api.start_external_signature", POST): document(step=True),
     ("api.get_external_signature", GET): pending_signature(),
     ("api.finish_external_signature", POST): pending_signature(),
+    ("api.list_document_grants", GET): document(),
+    ("api.grant_document", POST): document(step=True, note="secret grants: the grant rule"),
+    ("api.revoke_document_grant", POST): document(step=True, note="the revocation rule"),
     ("api.list_tasks", GET): USER,
     ("api.create_task", POST): roles(Role.LEADER, Role.UNIT_HEAD, note="can_assign_root"),
     ("api.get_task", GET): task(),

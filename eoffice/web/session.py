@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, logout_user
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eoffice import clock, wiring
@@ -18,6 +20,8 @@ from eoffice.org.delegations import active_delegations_for, actor_for
 from eoffice.org.models import User
 from eoffice.settings import Settings
 from eoffice.web.extensions import login_manager
+
+log = logging.getLogger(__name__)
 
 
 def settings() -> Settings:
@@ -103,8 +107,15 @@ def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session_ = g.pop("db", None)
-        if session_ is not None:
+        if session_ is None:
+            return
+        try:
             session_.close()  # rolls back whatever the view did not commit
+        except DBAPIError as e:
+            # The server went away after the view's last statement: its connection is dropped from
+            # the pool, and the answer already made (a 201, or a clean 503) goes out unchanged
+            # instead of becoming a bare 500.
+            log.warning("closing the request's database session failed: %s", e)
 
     @app.before_request
     def _expire_old_logins() -> Any:

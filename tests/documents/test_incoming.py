@@ -49,8 +49,9 @@ def test_secret_documents_have_their_own_series_and_are_hidden(
         db_session, clerk, incoming_meta(code_number="9", secrecy="mat"), pdf_upload, policy
     ).document
     assert secret.number == 1 and secret.series.code == "den-mat"
-    with pytest.raises(NotFound):  # even the clerk needs an explicit grant
-        get_visible_document(db_session, clerk, secret.id)
+    assert get_visible_document(db_session, clerk, secret.id) is secret  # registered: granted
+    with pytest.raises(NotFound):  # another clerk needs a grant
+        get_visible_document(db_session, Actor(user=factory.user(org.agency, "clerk")), secret.id)
 
 
 def test_duplicate_is_refused_unless_confirmed(factory, db_session, policy, pdf_upload):

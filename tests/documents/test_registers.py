@@ -143,19 +143,58 @@ def test_rows_are_only_what_the_actor_may_see(factory, db_session):
     ]
     specialist = build_register(db_session, Actor(user=org.specialist), _query())
     assert [r.document_id for r in specialist.rows] == [first.id]
-    secret = _register(db_session, org, date(2026, 3, 4), code_number="99", secrecy="mat")
+    secret = _register(
+        db_session, org, date(2026, 3, 4), code_number="99", secrecy="mat", description="Bản số 2"
+    )
     den_mat = _query(series="den-mat")
-    assert build_register(db_session, Actor(user=org.clerk), den_mat).rows == ()
-    db_session.add(SecretGrant(document_id=secret.id, user_id=org.clerk.id))
-    db_session.flush()
+    # The registering clerk holds a grant and sees the row whole.
     granted = build_register(db_session, Actor(user=org.clerk), den_mat)
-    assert [(r.document_id, r.values["note"]) for r in granted.rows] == [(secret.id, "Mật")]
+    assert [(r.document_id, r.values["note"]) for r in granted.rows] == [
+        (secret.id, "Mật; Bản số 2")
+    ]
+    assert "V/v báo cáo" in granted.rows[0].values["type_and_subject"]
+    # Another clerk: the number keeps its row, nothing sensitive shows.
+    other_clerk = Actor(user=factory.user(org.agency, "clerk"))
+    masked = build_register(db_session, other_clerk, den_mat)
+    [row] = masked.rows
+    assert (row.document_id, row.number, row.values["arrival_number"]) == (secret.id, 1, 1)
+    assert row.values["arrival_date"] == date(2026, 3, 4)
+    for key in ("type_and_subject", "author", "assignees"):
+        assert row.values[key] == "(Văn bản mật)"
+    assert row.values["note"] == "Mật" and row.values["code"] == "99"  # no notation
+    assert (masked.cover.first_number, masked.cover.last_number) == (1, 1)
+    # A specialist not involved gets no row at all (as for any document).
+    assert build_register(db_session, Actor(user=org.specialist), den_mat).rows == ()
+    db_session.add(SecretGrant(document_id=secret.id, user_id=other_clerk.principal.id))
+    db_session.flush()
+    [whole] = build_register(db_session, other_clerk, den_mat).rows
+    assert whole.values["author"] == "Sở Tài chính tỉnh Khánh Hòa"
 
 
-def _issue(db_session, org, policy, recipients=()):
+def test_printed_registers_never_carry_an_ungranted_secret_subject(factory, db_session):
+    org = factory.org()
+    _register(
+        db_session,
+        org,
+        date(2026, 3, 4),
+        code_number="99",
+        secrecy="mat",
+        subject="Phương án bảo vệ bí mật nhà nước",
+    )
+    other_clerk = Actor(user=factory.user(org.agency, "clerk"))
+    report = build_register(db_session, other_clerk, _query(series="den-mat"))
+    _cover, table = _pdf_text(exports.register_pdf(report))
+    assert "(Văn bản mật)" in table and "bí mật nhà nước" not in table
+    book = load_workbook(io.BytesIO(exports.register_xlsx(report)))
+    cells = [str(c.value) for row in book["Sổ đăng ký"].iter_rows() for c in row]
+    assert "(Văn bản mật)" in cells
+    assert not any("bí mật nhà nước" in c or "Sở Tài chính" in c or "STC" in c for c in cells)
+
+
+def _issue(db_session, org, policy, recipients=(), secrecy="thuong"):
     data = DraftInput(
         meta=DocumentMetadata(
-            type_code="CV", subject="V/v triển khai chuyển đổi số", description=""
+            type_code="CV", subject="V/v triển khai chuyển đổi số", description="", secrecy=secrecy
         ),
         signer_id=org.leader.id,
         recipient_codes=recipients,
@@ -176,6 +215,20 @@ def _issue(db_session, org, policy, recipients=()):
     mark_sealed(db_session, clerk, draft, make_pdf("dong dau"), policy)
     issue_document(db_session, clerk, draft)
     return draft
+
+
+def test_outgoing_register_masks_a_secret_row_for_the_ungranted(factory, db_session, policy):
+    org = factory.org()
+    doc = _issue(db_session, org, policy, secrecy="mat")
+    query = _query("outgoing", series="di-mat")
+    [whole] = build_register(db_session, Actor(user=org.clerk), query).rows
+    assert whole.values["type_and_subject"] == "Công văn: V/v triển khai chuyển đổi số"
+    outsider = Actor(user=factory.user(org.agency, "leader"))
+    [row] = build_register(db_session, outsider, query).rows
+    assert (row.document_id, row.number, row.values["code"]) == (doc.id, 1, "01")
+    for key in ("type_and_subject", "signer", "recipients", "archive_copy_holder"):
+        assert row.values[key] == "(Văn bản mật)"
+    assert row.values["issued_date"] == date(2026, 3, 20) and row.values["note"] == "Mật"
 
 
 def test_outgoing_register_rows(factory, db_session, policy):

@@ -72,6 +72,13 @@ class Process:
         text = self.log.read_text("utf-8", "replace").splitlines()
         return "\n".join(text[-lines:])
 
+    def errors(self, limit: int = 3) -> str:
+        """The last ``limit`` tracebacks the process logged, for a failure's message."""
+        if not self.log.exists():
+            return ""
+        blocks = self.log.read_text("utf-8", "replace").split("Traceback (most recent call last)")
+        return "\n---\n".join(blocks[1:][-limit:]) or self.tail()
+
 
 def wait_for(
     check: Callable[[], T], what: str, timeout: float = 180, every: float = 0.3, context=None

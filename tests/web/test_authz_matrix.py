@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 import signing
 from eoffice import clock
@@ -223,7 +223,10 @@ def _build(session, policy: FilePolicy) -> dict[str, Any]:
     )
     secret = _document(session, a.clerk, policy, "Văn bản mật không cấp quyền", secrecy="mat")
     granted = _document(session, a.clerk, policy, "Văn bản mật có cấp quyền", secrecy="mat")
-    session.add(SecretGrant(document_id=granted.id, user_id=a.clerk.id))
+    # Registering grants the clerk a secret document; "secret" is one nobody here holds a grant
+    # for, "secret_grant" one the clerk (registering) and the specialist (given) hold.
+    session.execute(delete(SecretGrant).where(SecretGrant.document_id == secret.id))
+    session.add(SecretGrant(document_id=granted.id, user_id=a.specialist.id))
     # A's issued document and B's copy of it (rows shaped as issue_document leaves them).
     sent = _document(session, a.clerk, policy, "Văn bản cơ quan A gửi cơ quan B")
     sent.direction, sent.status, sent.verify_code = "outgoing", "issued", "MATRIXVERIFY01"
@@ -304,9 +307,19 @@ def _build(session, policy: FilePolicy) -> dict[str, Any]:
         }
 
     def doc(d: Document) -> dict[str, Any]:
-        return {"document_id": d.id, "file_id": _main_file(session, d), "external_id": MISSING}
+        return {
+            "document_id": d.id,
+            "file_id": _main_file(session, d),
+            "external_id": MISSING,
+            "user_id": a.clerk.id,  # whose grant a revocation names
+        }
 
-    missing_doc = {"document_id": MISSING, "file_id": MISSING, "external_id": MISSING}
+    missing_doc = {
+        "document_id": MISSING,
+        "file_id": MISSING,
+        "external_id": MISSING,
+        "user_id": a.clerk.id,
+    }
     return {
         "users": users,
         "variants": {
@@ -314,7 +327,7 @@ def _build(session, policy: FilePolicy) -> dict[str, Any]:
                 "own_agency": (frozenset({"clerk", "leader"}), doc(own)),
                 "involved": (frozenset({"clerk", "leader", "specialist"}), doc(involved)),
                 "secret": (frozenset(), doc(secret)),
-                "secret_grant": (frozenset({"clerk"}), doc(granted)),
+                "secret_grant": (frozenset({"clerk", "specialist"}), doc(granted)),
                 "sender": (frozenset({"clerk", "leader"}), doc(sent)),
                 "recipient": (frozenset({"clerk_b"}), doc(copy)),
                 "missing": (frozenset(), missing_doc),

@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from eoffice.documents.models import Document
 from eoffice.org.actor import Actor
 from eoffice.org.auth import create_api_token
+from tests.web.test_api_documents import api  # noqa: F401 - a fixture
 from tests.web.test_pages import login
 
 UNAVAILABLE_VI = "Hệ thống tạm thời không phục vụ được (cơ sở dữ liệu không sẵn sàng)"
@@ -76,3 +78,24 @@ def test_losing_the_database_while_an_error_page_is_drawn_still_answers_503(
     monkeypatch.setattr("eoffice.web.documents.queue_counts", _connection_lost)
     page = client.get("/documents/999999")  # a 404 page, whose menu then fails
     assert page.status_code == 503 and UNAVAILABLE_VI in page.text
+
+
+def test_a_connection_lost_when_the_request_ends_does_not_turn_the_answer_into_a_500(
+    client, factory, db_session, monkeypatch
+):
+    """The server dies after the view's last statement: closing the session (its ROLLBACK) fails,
+    and the answer the view made still goes out (seen as a bare 500 under a real restart)."""
+    org = factory.org()
+    _, token = create_api_token(db_session, Actor.system(), org.clerk)
+    monkeypatch.setattr("eoffice.web.session.Session.close", _connection_lost)
+    answer = client.get("/api/v1/documents", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.get_json()["items"] == []
+
+
+def test_a_connection_lost_while_the_api_serialises_a_document_answers_503(api, monkeypatch):  # noqa: F811
+    """pydantic reads ORM attributes itself and wraps a failed lazy load in a ValidationError."""
+    document = api.register()
+    monkeypatch.setattr(Document, "recipients", property(_connection_lost))
+    answer = api.call("GET", f"/api/v1/documents/{document['id']}")
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["code"] == "service_unavailable"

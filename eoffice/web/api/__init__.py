@@ -58,5 +58,5 @@ def agencies():
     return jsonify({"items": items})
 
 
-from eoffice.web.api import documents, openapi, signing  # noqa: E402,F401 - register their routes
+from eoffice.web.api import documents, grants, openapi, signing  # noqa: E402,F401 - register their routes
 from eoffice.web.api import tasks as _tasks  # noqa: E402,F401 - registers the task routes on bp

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from eoffice.audit.models import AuditEvent
 from eoffice.audit.services import list_events_for
 from eoffice.documents import amend, incoming, outgoing, queries, recall, signatures
-from eoffice.documents.access import get_visible_document
+from eoffice.documents.access import SECRET_PLACEHOLDER, get_visible_document
 from eoffice.documents.blobs import Upload
 from eoffice.documents.files import read_file
 from eoffice.documents.metadata import DocumentMetadata
@@ -235,8 +235,26 @@ def list_documents():
         query.limit,
         settings().due_soon_working_days,
     )
-    items = [DocumentSummary.model_validate(d) for d in page.items]
+    items = [_summary(d, d.id in page.masked) for d in page.items]
     return jsonify(DocumentPage(items=items, next_cursor=page.next_cursor).model_dump(mode="json"))
+
+
+def _summary(document: Document, masked: bool) -> DocumentSummary:
+    """One row of the list; a secret row the caller holds no grant for keeps its number only."""
+    summary = DocumentSummary.model_validate(document)
+    if not masked:
+        return summary
+    hidden = SECRET_PLACEHOLDER
+    return summary.model_copy(
+        update={
+            "subject": hidden,
+            "organ_name": hidden,
+            "code_notation": hidden,
+            "code": document.code_number,  # the number stays, the notation would tell the issuer
+            "due_date": None,
+            "masked": True,
+        }
+    )
 
 
 @bp.get("/documents/<int:document_id>")

@@ -39,6 +39,11 @@ from eoffice.documents.queries import MAX_PAGE, QUEUE_LABELS
 from eoffice.documents.types import Secrecy, Urgency, administrative_types, copy_types
 from eoffice.documents.workflow import Status
 from eoffice.web.api import bp
+from eoffice.web.api.openapi_grants import (  # noqa: F401 - collected into the OpenAPI schemas
+    GrantBody,
+    GrantList,
+    RevokeGrantBody,
+)
 from eoffice.web.api.openapi_signing import (  # noqa: F401 - collected into the OpenAPI schemas
     ExternalFinishBody,
     ExternalSignatureOut,
@@ -256,6 +261,11 @@ class DocumentSummary(_Answer):
     due_date: date | None
     urgency: Urgency
     secrecy: Secrecy
+    masked: bool = Field(
+        False,
+        description="Văn bản mật mà người gọi chưa được cấp quyền: chỉ còn số và ngày; trích yếu, "
+        "cơ quan ban hành, ký hiệu thay bằng «(Văn bản mật)», code chỉ còn số; GET chi tiết trả 404",
+    )
 
     @field_validator("arrival_number")
     @classmethod

@@ -93,6 +93,7 @@ from eoffice.web.documents import (  # noqa: E402,F401 - routes
     actions,
     detail,
     external_sign,
+    grants,
     lists,
     register,
 )

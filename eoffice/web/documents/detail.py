@@ -27,6 +27,7 @@ from eoffice.org.models import CredentialKind, Role, User
 from eoffice.org.services import get_user_or_raise, list_users, users_with_role
 from eoffice.web.documents import bp
 from eoffice.web.documents.common import visible
+from eoffice.web.documents.grant_section import grant_section
 from eoffice.web.documents.permissions import (
     IRREVERSIBLE,
     available_actions,
@@ -86,8 +87,10 @@ def render_document(
     *,
     status: int = 200,
     duplicate: bool = False,
+    grant_failed: tuple[str, FlaskForm] | None = None,
 ) -> tuple[str, int]:
-    """Render the document page; ``failed`` is the action form to show again with its errors."""
+    """Render the document page; ``failed`` is the action form to show again with its errors
+    (``grant_failed`` the same for the secret document's grant and revoke forms)."""
     actor = current_actor()
     actions = available_actions(actor, document)
     kinds = _signing_kinds(actor, document, actions)
@@ -112,6 +115,7 @@ def render_document(
         replaced_by=[d for d in replaced_by(db(), document) if visible(d.id)],
         duplicate=duplicate,
         signing_kinds=kinds,
+        grants=grant_section(document, grant_failed),
     ), status
 
 

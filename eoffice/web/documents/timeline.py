@@ -39,6 +39,8 @@ EVENT_LABELS = {
     "document.remote_status": "Nơi nhận báo trạng thái",
     "document.external_prepare": "Chuẩn bị ký bằng USB token",
     "document.signature_recheck": "Kiểm tra lại chữ ký số (có tra cứu thu hồi)",
+    "document.secret_grant": "Cấp quyền xem văn bản mật",
+    "document.secret_revoke": "Thu hồi quyền xem văn bản mật",
 }
 BADGE_LABELS = {"green": "Hợp lệ", "amber": "Cần kiểm tra", "red": "Không hợp lệ"}
 
@@ -53,6 +55,8 @@ DETAIL_LABELS = (
     ("leader", "Trình"),
     ("comment", "Ý kiến"),
     ("status", "Trạng thái"),
+    ("user", "Người được xem"),
+    ("why", "Cấp theo quy trình"),
     ("reason", "Lý do"),
     ("changed", "Thông tin thay đổi"),
     ("result", "Kết quả"),
