@@ -9,18 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from eoffice import clock
 from eoffice.audit.services import record_event
+from eoffice.documents.access import visible_filter as document_visible_filter
 from eoffice.documents.blobs import FilePolicy, Upload, safe_filename, store_blob
 from eoffice.documents.models import Document
 from eoffice.errors import InvalidInput, NotFound, PermissionDenied
 from eoffice.notifications.services import Message, notify_users
 from eoffice.org.actor import Actor
 from eoffice.org.models import Role, User
-from eoffice.tasks.access import can_assign_root, is_lead_handler
+from eoffice.tasks.access import can_assign_root, is_lead_handler, visible_filter
 from eoffice.tasks.calendar import CalendarError, WorkingCalendar, deadline_end, format_vn_date
 from eoffice.tasks.inputs import TaskInput
 from eoffice.tasks.models import (
@@ -210,8 +211,10 @@ def _giver(session: Session, actor: Actor, data: TaskInput) -> tuple[User, Task 
         if not can_assign_root(actor):
             raise PermissionDenied("Chỉ lãnh đạo hoặc trưởng đơn vị mới được giao nhiệm vụ")
         return user, None, user.has_role(Role.LEADER)
-    parent = session.get(Task, data.parent_id)
-    if parent is None:
+    parent = session.execute(
+        select(Task).where(Task.id == data.parent_id, visible_filter(session, actor))
+    ).scalar_one_or_none()
+    if parent is None:  # another agency's task is as unknown as one that does not exist
         raise NotFound("Không tìm thấy nhiệm vụ cha")
     if not is_lead_handler(actor, parent) or not user.has_role(Role.LEADER, Role.UNIT_HEAD):
         raise PermissionDenied(
@@ -245,8 +248,14 @@ def create_task(
     _check_parent(parent, due, errors)
     document_id = data.source_document_id if data.source_kind == SourceKind.DOCUMENT.value else None
     if document_id is not None:
-        document = session.get(Document, document_id)
-        if document is None or document.agency_id != giver.agency_id:
+        # Only a document the giver may see (agency, involvement, secret grant): any other id
+        # reads as unknown, so the field reveals nothing.
+        visible = select(Document.id).where(
+            Document.id == document_id,
+            Document.agency_id == giver.agency_id,
+            document_visible_filter(actor),
+        )
+        if session.execute(visible).scalar_one_or_none() is None:
             errors["source_document_id"] = "Không có văn bản này trong cơ quan"
     if errors or lead is None:
         raise InvalidInput("Thông tin nhiệm vụ chưa hợp lệ", fields=errors)

@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from eoffice.clock import LOCAL_TZ
-from eoffice.errors import EofficeError
+from eoffice.errors import EofficeError, NotFound
 from eoffice.org import delegations as delegation_services
 from eoffice.org import services as org
-from eoffice.org.models import Role
+from eoffice.org.models import Role, User
 from eoffice.web.forms import AgencyForm, DelegationForm, EmptyForm, RolesForm, UnitForm, UserForm
 from eoffice.web.session import current_actor, db
 
@@ -45,6 +45,15 @@ def _show_field_errors(form: Any, error: EofficeError) -> None:
 
 def _managed_ids() -> set[int]:
     return {a.id for a in org.list_managed_agencies(db(), current_actor())}
+
+
+def managed_user(user_id: int) -> User:
+    """Return the user if the admin administers their agency; a user of another agency is as
+    unknown as one that does not exist (the same 404, so ids reveal nothing)."""
+    user_ = db().get(User, user_id)
+    if user_ is None or user_.agency_id not in _managed_ids():
+        abort(404)
+    return user_
 
 
 @bp.get("/")
@@ -150,9 +159,7 @@ def users() -> Any:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def user(user_id: int) -> Any:
-    user_ = org.get_user_or_raise(db(), user_id)
-    if user_.agency_id not in _managed_ids():
-        abort(404)
+    user_ = managed_user(user_id)
     form = RolesForm(data={"roles": sorted(r.value for r in user_.roles)})
     if form.validate_on_submit():
         try:
@@ -172,8 +179,8 @@ def user(user_id: int) -> Any:
 @bp.post("/users/<int:user_id>/active")
 @admin_required
 def toggle_user(user_id: int) -> Response:
-    user_ = org.get_user_or_raise(db(), user_id)
-    if user_.agency_id not in _managed_ids() or not EmptyForm().validate_on_submit():
+    user_ = managed_user(user_id)
+    if not EmptyForm().validate_on_submit():
         abort(404)
     try:
         org.set_user_active(db(), current_actor(), user_, not user_.is_active)
@@ -231,7 +238,10 @@ def delegations() -> Any:
 def revoke_delegation(delegation_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
-    delegation = delegation_services.get_delegation_or_raise(db(), delegation_id)
+    try:
+        delegation = delegation_services.get_delegation_or_raise(db(), delegation_id)
+    except NotFound:
+        abort(404)  # the same answer as for another agency's delegation
     if delegation.delegator.agency_id not in _managed_ids():
         abort(404)
     delegation_services.revoke_delegation(db(), current_actor(), delegation_id)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from eoffice.errors import EofficeError
+from eoffice.errors import EofficeError, NotFound
 from eoffice.exchange import admin as exchange_admin
 from eoffice.org import services as org
 from eoffice.web import files
@@ -38,6 +38,8 @@ def requeue(message_id: int) -> Response:
         abort(400)
     try:
         exchange_admin.requeue_dead(db(), current_actor(), message_id, agency_ids=_managed_ids())
+    except NotFound:
+        raise  # 404: another agency's message answers as an unknown one does
     except EofficeError as e:
         db().rollback()
         flash(e.render(_), "danger")

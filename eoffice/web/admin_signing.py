@@ -23,7 +23,7 @@ from eoffice.org import credentials
 from eoffice.org import services as org
 from eoffice.org.models import Agency, Role, SigningCredential, User
 from eoffice.web import files
-from eoffice.web.admin import _show_field_errors, admin_required
+from eoffice.web.admin import _show_field_errors, admin_required, managed_user
 from eoffice.web.documents.uploads import keep_upload, kept_file, kept_upload, upload_from
 from eoffice.web.session import current_actor, db, file_policy, settings
 
@@ -98,10 +98,7 @@ def index() -> Any:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def user(user_id: int) -> Any:
-    user_ = org.get_user_or_raise(db(), user_id)
-    if user_.agency_id not in _managed_ids():
-        abort(404)
-    return _install(user=user_)
+    return _install(user=managed_user(user_id))
 
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])

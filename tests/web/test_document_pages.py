@@ -616,7 +616,12 @@ def test_unit_head_passes_on_and_specialist_completes(env):
     page = env.get(f"/documents/{document.id}").text
     assert 'data-action="reassign"' in page and 'data-action="assign"' not in page
     outsider = env.factory.user(env.factory.agency(), "specialist")
-    wrong = env.act(document, "reassign", {"handler_id": str(outsider.id)}, status=422)
+    unknown = env.act(document, "reassign", {"handler_id": str(outsider.id)}, status=422)
+    assert "Chọn người xử lý" in unknown.text  # another agency's person reads as unknown
+    locked = env.factory.user(env.org.agency, "specialist")
+    locked.is_active = False
+    env.session.flush()
+    wrong = env.act(document, "reassign", {"handler_id": str(locked.id)}, status=422)
     assert "Người xử lý phải thuộc đơn vị chủ trì" in wrong.text
     late = env.act(
         document,

@@ -198,11 +198,11 @@ def reject_task(task_id: int) -> tuple[Response, int]:
 @bp.post("/tasks/<int:task_id>/extensions")
 def request_task_extension(task_id: int) -> tuple[Response, int]:
     body = _body()
+    task = get_visible_task(db(), current_actor(), task_id)
     errors: dict[str, str] = {}
     new_date = parse_date(body.get("new_date"), "new_date", errors)
     if errors:
         raise InvalidInput("Đề nghị gia hạn chưa hợp lệ", fields=errors)
-    task = get_visible_task(db(), current_actor(), task_id)
     ext = request_extension(db(), current_actor(), task, new_date, str(body.get("reason") or ""))
     db().commit()
     return jsonify(_extension_json(ext)), 201
@@ -211,10 +211,10 @@ def request_task_extension(task_id: int) -> tuple[Response, int]:
 @bp.post("/tasks/<int:task_id>/extensions/<int:extension_id>/decision")
 def decide_task_extension(task_id: int, extension_id: int) -> tuple[Response, int]:
     body = _body()
+    task = get_visible_task(db(), current_actor(), task_id)
     approve = body.get("approve")
     if not isinstance(approve, bool):
         raise InvalidInput("Quyết định gia hạn chưa hợp lệ", fields={"approve": "true hoặc false"})
-    task = get_visible_task(db(), current_actor(), task_id)
     decide_extension(
         db(),
         current_actor(),

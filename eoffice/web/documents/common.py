@@ -11,7 +11,6 @@ from eoffice.documents.access import get_visible_document
 from eoffice.documents.models import Document
 from eoffice.errors import EofficeError, InvalidInput, NotFound
 from eoffice.org.models import User
-from eoffice.org.services import get_user_or_raise
 from eoffice.web.session import current_actor, db
 
 PAGE_SIZE = 50
@@ -33,17 +32,16 @@ def to_int(value: object) -> int | None:
 
 
 def pick_user(value: object, field: str, message: str) -> User:
-    """Return the user a form's select names.
+    """Return the user of the actor's agency a form's select names.
 
-    :raises InvalidInput: nothing chosen or an unknown person, with ``message`` on ``field``.
+    :raises InvalidInput: nothing chosen, an unknown person or one of another agency (the same
+        answer, so an id reveals nothing), with ``message`` on ``field``.
     """
     user_id = to_int(value)
-    try:
-        if user_id is not None:
-            return get_user_or_raise(db(), user_id)
-    except NotFound:
-        pass
-    raise InvalidInput(message, fields={field: message})
+    user = db().get(User, user_id) if user_id is not None else None
+    if user is None or user.agency_id != current_actor().agency_id:
+        raise InvalidInput(message, fields={field: message})
+    return user
 
 
 def visible(value: object) -> Document | None:
