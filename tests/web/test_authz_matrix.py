@@ -66,6 +66,7 @@ from eoffice.tasks.services_extensions import request_extension
 from eoffice.web import create_app
 from eoffice.web.documents.actions import _PERFORM
 from eoffice.web.policy import POLICY, Relation, Rule, Who
+from eoffice.web.session import SESSION_EPOCH
 from signing.trust import Level
 from tests.conftest import bind_session, fresh_database_url
 from tests.documents.conftest import incoming_meta, make_pdf
@@ -476,7 +477,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, worker_name: str) -> Iterato
         if name != "anonymous":  # the session the login page leaves (tests/web/test_pages.py)
             with client.session_transaction() as session_:
                 session_.update(
-                    _user_id=str(users[name].id), _fresh=True, auth_at=clock.now().timestamp()
+                    _user_id=str(users[name].id),
+                    _fresh=True,
+                    auth_at=clock.now().timestamp(),
+                    **{SESSION_EPOCH: users[name].session_epoch},
                 )
                 session_.permanent = True
         page = client.get("/" if name != "anonymous" else "/login")
