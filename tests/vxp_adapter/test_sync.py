@@ -237,9 +237,10 @@ def test_a_run_stops_after_its_time_budget_with_the_rest_still_due(hub, eoffice_
     assert _count(eoffice_db, OutboxMessage, OutboxMessage.state == "pending") == 3
 
 
-def test_an_item_another_worker_is_handling_is_left_to_it(hub, eoffice_db, policy, request):
-    if "sqlite" in request.node.callspec.id:
-        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): no concurrent handling")
+# PostgreSQL only: SQLite runs one writer at a time (BEGIN IMMEDIATE), so two workers never
+# handle items concurrently there and the per-item lock is not taken.
+@pytest.mark.parametrize("eoffice_db", ["postgresql"], indirect=True)
+def test_an_item_another_worker_is_handling_is_left_to_it(hub, eoffice_db, policy):
     hub.client("a").send_edoc(
         build_edoc(make_edoc()), from_code=VPCP, message_type=MessageType.EDOC
     )
