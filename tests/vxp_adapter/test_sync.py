@@ -106,20 +106,7 @@ def test_directory_refresh_adds_external_agencies_once(hub, eoffice_db):
 
 def test_unreachable_axis_retries_with_backoff_then_dead_letter(eoffice_db, policy, tmp_path):
     with transaction(eoffice_db) as session:
-        agency = session.execute(select(Agency)).scalar_one()
-        doc = Document(
-            agency_id=agency.id,
-            direction="incoming",
-            status="registered",
-            type_code="CV",
-            type_name="Công văn",
-            subject="x",
-            source="vxp",
-            organ_id=VPCP,
-            edxml_document_id=f"{VPCP},2024/05/02,123/VPCP-TEST",
-        )
-        session.add(doc)
-        session.flush()
+        doc = arrival(session)
         session.add(
             OutboxMessage(
                 kind="status",
@@ -194,26 +181,32 @@ def test_a_recall_removes_the_arrival_and_keeps_a_given_number(
         assert doc.number == (1 if registered_first else None)
 
 
+def arrival(session, n: int = 0) -> Document:
+    """Arrival number ``n`` from VPCP, registered at Nghệ An (the hosted agency), flushed."""
+    agency = session.execute(select(Agency).where(Agency.code == NGHE_AN)).scalar_one()
+    doc = Document(
+        agency_id=agency.id,
+        direction="incoming",
+        status="registered",
+        type_code="CV",
+        type_name="Công văn",
+        subject=f"Văn bản {n}",
+        source="vxp",
+        organ_id=VPCP,
+        code_number=str(100 + n),
+        code_notation="VPCP-TEST",
+        edxml_document_id=f"{VPCP},2024/05/02,{100 + n}/VPCP-TEST",
+    )
+    session.add(doc)
+    session.flush()
+    return doc
+
+
 def _incoming_with_status_rows(factory, count: int) -> None:
     """`count` arrivals from VPCP at Nghệ An, each with a status 03 waiting in the outbox."""
     with transaction(factory) as session:
-        agency = session.execute(select(Agency).where(Agency.code == NGHE_AN)).scalar_one()
         for i in range(count):
-            doc = Document(
-                agency_id=agency.id,
-                direction="incoming",
-                status="registered",
-                type_code="CV",
-                type_name="Công văn",
-                subject=f"Văn bản {i}",
-                source="vxp",
-                organ_id=VPCP,
-                code_number=str(100 + i),
-                code_notation="VPCP-TEST",
-                edxml_document_id=f"{VPCP},2024/05/02,{100 + i}/VPCP-TEST",
-            )
-            session.add(doc)
-            session.flush()
+            doc = arrival(session, i)
             session.add(
                 OutboxMessage(
                     kind="status",

@@ -28,20 +28,7 @@ NOW = sync.RetryPolicy(max_attempts=5, base_delay=timedelta(seconds=0))
 def _queue_statuses(factory, count: int) -> list[int]:
     """``count`` status messages (03) about one arrival from VPCP, waiting in the outbox."""
     with transaction(factory) as session:
-        agency = session.execute(select(Agency)).scalar_one()
-        doc = Document(
-            agency_id=agency.id,
-            direction="incoming",
-            status="registered",
-            type_code="CV",
-            type_name="Công văn",
-            subject="x",
-            source="vxp",
-            organ_id=VPCP,
-            edxml_document_id=f"{VPCP},2024/05/02,123/VPCP-TEST",
-        )
-        session.add(doc)
-        session.flush()
+        doc = test_sync.arrival(session)
         rows = [
             OutboxMessage(
                 kind="status",
